@@ -1,0 +1,42 @@
+# Two commands do everything: `make run` and `make test`. Each creates .venv when it is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install run test lint format bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# torch first, pinned: the CPU wheel; an unpinned torch would pull a multi-GB CUDA build.
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	@if [ -n "$$DISCORD_TOKEN" ] || grep -qs '^DISCORD_TOKEN=.' .env; then \
+		$(BIN)/qabot run; \
+	else \
+		$(BIN)/qabot demo; \
+	fi
+
+test: $(STAMP)
+	$(BIN)/ruff check index bot tests benchmarks
+	$(BIN)/ruff format --check index bot tests benchmarks
+	$(BIN)/python -m pytest -q
+
+lint format:
+	$(BIN)/ruff format index bot tests benchmarks
+	$(BIN)/ruff check --fix index bot tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python -m benchmarks.run

@@ -1,0 +1,224 @@
+"""`qabot`: build and inspect the index, ask questions, evaluate, and run the Discord bot."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from index.errors import QabotError, QuestionError
+from index.settings import EngineSettings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.handler(args)
+    except QuestionError as error:
+        print(f"qabot: error: {error}", file=sys.stderr)
+        return 2
+    except QabotError as error:
+        print(f"qabot: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qabot", description=__doc__)
+    commands = parser.add_subparsers(metavar="COMMAND")
+
+    index = commands.add_parser("index", help="build or inspect the index").add_subparsers(metavar="ACTION")
+    build = index.add_parser("build", help="build or update the index from the corpus folder")
+    _paths(build)
+    build.add_argument("--json", action="store_true", help="print one JSON object")
+    build.set_defaults(handler=_build)
+    status = index.add_parser("status", help="what the index holds and what changed since")
+    _paths(status)
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(handler=_status)
+
+    ask = commands.add_parser("ask", help="answer one question (or one per stdin line with -)")
+    _paths(ask)
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument("question", help='the question, or "-" to read one per line from stdin')
+    ask.set_defaults(handler=_ask)
+
+    chat = commands.add_parser("chat", help="ask questions interactively (Ctrl-D quits)")
+    _paths(chat)
+    chat.set_defaults(handler=_chat)
+
+    evaluate = commands.add_parser("eval", help="score answers on a labelled set, or retrieval on BEIR")
+    _paths(evaluate)
+    evaluate.add_argument("file", nargs="?", type=Path, help="labelled questions (.jsonl)")
+    evaluate.add_argument("--beir", type=Path, metavar="DIR", help="a BEIR folder to score retrieval on")
+    evaluate.add_argument("--run", type=Path, metavar="FILE", help="with --beir: write a TREC run file")
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--verbose", action="store_true", help="list the questions that missed")
+    evaluate.set_defaults(handler=_eval)
+
+    run = commands.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    run.set_defaults(handler=lambda args: _bot("runner", "run_bot"))
+    demo = commands.add_parser("demo", help="run the bot in a local simulated Discord, no token needed")
+    demo.set_defaults(handler=lambda args: _bot("demo", "run_demo"))
+    return parser
+
+
+def _paths(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--corpus", type=Path, metavar="DIR", help="corpus folder (QABOT_CORPUS_DIR)")
+    parser.add_argument("--index", type=Path, metavar="DIR", help="index folder (QABOT_INDEX_DIR)")
+
+
+def _settings(args: argparse.Namespace, **overrides) -> EngineSettings:
+    return EngineSettings.from_env(args.corpus, args.index, **overrides)
+
+
+def _open(args: argparse.Namespace, settings: EngineSettings | None = None):
+    from index.engine import Engine  # heavy imports (torch) only for commands that need them
+
+    return Engine.open(settings or _settings(args))
+
+
+def _build(args: argparse.Namespace) -> int:
+    from index.build import build_index
+    from index.embed import Embedder
+    from index.errors import IndexCorrupt, IndexMissing
+    from index.store import load
+
+    settings = _settings(args, progress=sys.stderr.isatty() and not args.json)
+    embedder = Embedder(settings.model, settings.dtype, settings.batch_size)
+    try:
+        previous = load(settings.index_dir, embedder.weights_sha256, embedder.dim)
+    except IndexMissing:
+        previous = None
+    except IndexCorrupt as error:
+        print(f"qabot: the old index is unusable, building from scratch ({error})", file=sys.stderr)
+        previous = None
+    embedder.progress = settings.progress
+    report = build_index(settings.corpus_dir, settings.index_dir, embedder, previous)
+    for warning in report.skipped:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.json:
+        keys = ("added", "changed", "removed", "unchanged", "chunks", "embedded", "seconds")
+        data = asdict(report)
+        print(json.dumps({key: data[key] for key in keys} | {"skipped": data["skipped"]}))
+    else:
+        from bot.terminal import format_build
+
+        print(f"indexed {settings.corpus_dir} into {settings.index_dir}")
+        print(format_build(report))
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from bot.terminal import format_status
+
+    settings = _settings(args)
+    engine = _open(args, settings)
+    status = engine.status()
+    print(json.dumps(asdict(status)) if args.json else format_status(status))
+    return 0
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from bot.terminal import format_answer
+    from index.engine import check_question
+
+    if args.question != "-":
+        check_question(args.question)  # a usage error before the model loads
+    engine = _open(args)
+    if args.question != "-":
+        answer = engine.answer(args.question)
+        print(json.dumps(asdict(answer), ensure_ascii=False) if args.json else format_answer(answer))
+        return 0
+    failed = 0
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            answer = engine.answer(line)
+        except QuestionError as error:
+            failed = 1
+            print(json.dumps({"question": line.strip()[:80], "error": str(error)}) if args.json else f"error: {error}")
+            continue
+        print(json.dumps(asdict(answer), ensure_ascii=False) if args.json else format_answer(answer) + "\n", flush=True)
+    return failed
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from bot.terminal import format_answer
+
+    engine = _open(args)
+    print("Ask a question about the documents (Ctrl-D to quit).")
+    while True:
+        try:
+            question = input("? ")
+        except EOFError:
+            print()
+            return 0
+        if not question.strip():
+            continue
+        try:
+            print(format_answer(engine.answer(question)) + "\n")
+        except QuestionError as error:
+            print(f"error: {error}")
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from index.evaluate import read_beir, read_questions, score_answers, score_rankings, write_trec_run
+
+    if args.beir is None and args.file is None:
+        raise QuestionError("give a labelled .jsonl file, or --beir DIR")
+    if args.beir is not None:
+        queries, qrels = read_beir(args.beir)
+        index_dir = args.index or _beir_index_dir(args.beir)
+        engine = _open(args, EngineSettings.from_env(args.beir / "corpus.jsonl", index_dir))
+        ids = list(queries)
+        rankings = dict(zip(ids, engine.rank_documents([queries[q] for q in ids]), strict=True))
+        scores = score_rankings(rankings, qrels)
+        if args.run:
+            write_trec_run(args.run, rankings)
+        if args.json:
+            print(json.dumps(asdict(scores)))
+        else:
+            print(f"queries: {scores.queries}")
+            for key in ("ndcg_at_10", "recall_at_10", "recall_at_100", "mrr_at_10"):
+                print(f"{key.replace('_at_', '@')}: {getattr(scores, key):.4f}")
+        return 0
+    items = read_questions(args.file)
+    engine = _open(args)
+    answers = [engine.answer(item.question) for item in items]
+    scores = score_answers(items, answers)
+    if args.json:
+        print(json.dumps(asdict(scores)))
+        return 0
+    print(f"questions: {scores.questions}")
+    for key in ("cite_at_1", "cite_at_3", "answer", "sources", "abstain", "answer_rate"):
+        print(f"{key.replace('_at_', '@')}: {getattr(scores, key):.3f}")
+    if args.verbose:
+        print("\n".join(scores.failures))
+    return 0
+
+
+def _beir_index_dir(folder: Path) -> Path:
+    base = Path(os.environ.get("QABOT_INDEX_DIR") or ".qabot/index").parent
+    tag = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:8]
+    return base / f"beir-{folder.resolve().name}-{tag}"
+
+
+def _bot(module: str, function: str) -> int:
+    import importlib
+
+    return getattr(importlib.import_module(f"bot.{module}"), function)()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,185 @@
+"""Incremental build: embed only the chunks of added or changed files, reuse every other vector."""
+
+from __future__ import annotations
+
+import fcntl
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from index import store
+from index.chunk import chunk_document
+from index.embed import Embedder
+from index.errors import BuildInProgress, CorpusError
+from index.ingest import CorpusFile, list_corpus, read_documents
+from index.models import BuildReport, Chunk, DocumentInfo
+from index.store import FORMAT_VERSION, StoredIndex, search_text
+
+Progress = Callable[[int, int], None]
+EMBED_FLUSH = 512  # chunks gathered before embedding, so batches stay full across small files
+
+
+@dataclass
+class _Plan:
+    """The new index as it is assembled, file by file, in corpus order."""
+
+    chunks: list[tuple[str, Chunk]] = field(default_factory=list)
+    documents: list[tuple[str, DocumentInfo]] = field(default_factory=list)
+    vectors: list[np.ndarray | None] = field(default_factory=list)
+    pending: list[int] = field(default_factory=list)  # positions still to embed
+    doc_ids: set[str] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
+
+
+def build_index(
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    previous: StoredIndex | None,
+    progress: Progress | None = None,
+) -> BuildReport:
+    started = time.perf_counter()
+    if not corpus_dir.exists():
+        raise CorpusError(f"the corpus folder {corpus_dir} does not exist")
+    with _build_lock(index_dir):
+        files, warnings = list_corpus(corpus_dir)
+        if not files:
+            raise CorpusError(f"no usable .txt, .md or .jsonl document in {corpus_dir}")
+        old_files = previous.manifest["files"] if previous else {}
+        plan = _Plan(warnings=warnings)
+        embedded = 0
+        for done, file in enumerate(files, start=1):
+            unchanged = old_files.get(file.rel_path, {}).get("sha256") == file.sha256
+            if unchanged and previous:
+                _reuse_file(plan, file, previous)
+            else:
+                _read_file(plan, file, previous)
+            if len(plan.pending) >= EMBED_FLUSH or done == len(files):
+                embedded += _embed_pending(plan, embedder)
+            if progress:
+                progress(done, len(files))
+        manifest = _manifest(embedder, files, plan)
+        store.write_build(
+            index_dir, manifest, plan.chunks, plan.documents, _stack(plan, embedder.dim)
+        )
+    current = {f.rel_path for f in files}
+    return BuildReport(
+        added=tuple(sorted(current - set(old_files))),
+        changed=tuple(
+            sorted(
+                f.rel_path
+                for f in files
+                if f.rel_path in old_files and old_files[f.rel_path]["sha256"] != f.sha256
+            )
+        ),
+        removed=tuple(sorted(set(old_files) - current)),
+        unchanged=tuple(
+            sorted(
+                f.rel_path for f in files if old_files.get(f.rel_path, {}).get("sha256") == f.sha256
+            )
+        ),
+        chunks=len(plan.chunks),
+        embedded=embedded,
+        seconds=round(time.perf_counter() - started, 3),
+        skipped=tuple(plan.warnings),
+    )
+
+
+def _reuse_file(plan: _Plan, file: CorpusFile, previous: StoredIndex) -> None:
+    rows = previous.chunks_of_file(file.rel_path)
+    vectors = previous.vectors_of([row for row, _ in rows])
+    for (_, chunk), vector in zip(rows, vectors, strict=True):
+        plan.chunks.append((file.rel_path, chunk))
+        plan.vectors.append(vector)
+    for info in previous.documents(file.rel_path):
+        plan.documents.append((file.rel_path, info))
+        plan.doc_ids.add(info.doc)
+
+
+def _read_file(plan: _Plan, file: CorpusFile, previous: StoredIndex | None) -> None:
+    documents, warnings = read_documents(file)
+    plan.warnings.extend(warnings)
+    for document in documents:
+        if document.doc_id in plan.doc_ids:
+            plan.warnings.append(
+                f"skipped {document.doc_id} in {file.rel_path}: duplicate document id"
+            )
+            continue
+        plan.doc_ids.add(document.doc_id)
+        chunks = chunk_document(document)
+        plan.documents.append(
+            (
+                file.rel_path,
+                DocumentInfo(document.doc_id, document.title, document.meta, len(chunks)),
+            )
+        )
+        for chunk in chunks:
+            found = previous.chunk_by_id(chunk.chunk_id) if previous else None
+            plan.chunks.append((file.rel_path, chunk))
+            if found and found[1].title == chunk.title and found[1].heading == chunk.heading:
+                plan.vectors.append(previous.vectors_of([found[0]])[0])
+            else:
+                plan.pending.append(len(plan.vectors))
+                plan.vectors.append(None)
+
+
+def _embed_pending(plan: _Plan, embedder: Embedder) -> int:
+    if not plan.pending:
+        return 0
+    texts = [search_text(plan.chunks[i][1]) for i in plan.pending]
+    for position, vector in zip(plan.pending, embedder.embed(texts), strict=True):
+        plan.vectors[position] = vector
+    count = len(plan.pending)
+    plan.pending.clear()
+    return count
+
+
+def _stack(plan: _Plan, dim: int) -> np.ndarray:
+    if not plan.vectors:
+        return np.zeros((0, dim), dtype=np.float32)
+    return np.vstack(plan.vectors).astype(np.float32, copy=False)
+
+
+def _manifest(embedder: Embedder, files: list[CorpusFile], plan: _Plan) -> dict:
+    chunks_per_file: dict[str, int] = {}
+    for file, _ in plan.chunks:
+        chunks_per_file[file] = chunks_per_file.get(file, 0) + 1
+    return {
+        "format_version": FORMAT_VERSION,
+        "model": embedder.model_name,
+        "model_sha256": embedder.weights_sha256,
+        "dim": embedder.dim,
+        "dtype": embedder.dtype,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "document_count": len(plan.documents),
+        "files": {
+            f.rel_path: {
+                "sha256": f.sha256,
+                "size": f.size,
+                "chunks": chunks_per_file.get(f.rel_path, 0),
+            }
+            for f in files
+        },
+    }
+
+
+@contextmanager
+def _build_lock(index_dir: Path) -> Iterator[None]:
+    """One build at a time per index folder, across processes too."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / ".build.lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            raise BuildInProgress(
+                "another index build is running; try again when it finishes"
+            ) from error
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

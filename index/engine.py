@@ -1,0 +1,207 @@
+"""Engine: the one facade front ends use. Open an index, answer questions, rebuild in place.
+
+Thread-safety: `answer` and the lookups read one immutable snapshot of the loaded index; `build`
+writes a new index on disk, swaps it in atomically and then replaces the snapshot, so questions
+asked during a build are answered from the old index. Only one build runs at a time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+from index import store
+from index.answer import compose_answer
+from index.build import build_index
+from index.embed import Embedder
+from index.errors import BuildInProgress, IndexCorrupt, IndexMissing, QuestionError
+from index.ingest import list_corpus
+from index.lexical import analyze
+from index.models import Answer, BuildReport, Citation, DocumentInfo, IndexStatus
+from index.retrieve import Hit, rank, retrieve
+from index.settings import EngineSettings
+
+# progress(done, total) is called from the building thread as files are processed.
+Progress = Callable[[int, int], None]
+
+MAX_QUESTION_CHARS = 1000
+
+
+class Engine:
+    def __init__(self, settings: EngineSettings, embedder: Embedder, index: store.StoredIndex):
+        self.settings = settings
+        self.embedder = embedder
+        self._index = index
+        self._build_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, settings: EngineSettings, *, build_if_missing: bool = True) -> Engine:
+        """Load the model and the index; build it first when there is none.
+
+        Raises IndexCorrupt (clear message, says to run `qabot index build`) or CorpusError.
+        """
+        embedder = Embedder(settings.model, settings.dtype, settings.batch_size)
+        try:
+            index = store.load(settings.index_dir, embedder.weights_sha256, embedder.dim)
+        except IndexMissing:
+            if not build_if_missing:
+                raise
+            build_index(settings.corpus_dir, settings.index_dir, embedder, None)
+            index = store.load(settings.index_dir, embedder.weights_sha256, embedder.dim)
+        return cls(settings, embedder, index)
+
+    # ---- questions ---------------------------------------------------------------------
+
+    def answer(self, question: str) -> Answer:
+        """Answer with verbatim sentences and citations, or abstain (answered=False, related set).
+
+        Raises QuestionError for an empty question or one over MAX_QUESTION_CHARS.
+        """
+        started = time.perf_counter()
+        question = check_question(question)
+        index = self._index
+        hits = retrieve(
+            index, self.embedder.embed_query(question), analyze(question), self.settings.k
+        )
+        took_ms = (time.perf_counter() - started) * 1000
+        result = compose_answer(question, hits, index.bm25.idf, took_ms)
+        return self._with_meta(index, result, started)
+
+    def rank_documents(self, questions: list[str], depth: int = 100) -> list[list[tuple[str, float]]]:
+        """Documents ranked by their best chunk, for each question (embedded in one batch)."""
+        index = self._index
+        results = []
+        for question, vector in zip(questions, self.embedder.embed(questions), strict=True):
+            ranking = rank(index, vector, analyze(question), depth * 3)
+            docs = index.docs_at(ranking.rows)
+            best: dict[str, float] = {}
+            for row, score in zip(ranking.rows, ranking.scores, strict=True):
+                best.setdefault(docs[row], score)
+            results.append(list(best.items())[:depth])
+        return results
+
+    def search(self, question: str, k: int | None = None) -> list[Hit]:
+        index = self._index
+        return retrieve(
+            index, self.embedder.embed_query(question), analyze(question), k or self.settings.k
+        )
+
+    def _with_meta(self, index: store.StoredIndex, result: Answer, started: float) -> Answer:
+        cited = (*result.citations, *result.related)
+        metas = index.document_meta({c.doc for c in cited}) if cited else {}
+
+        def fill(citations: tuple[Citation, ...]) -> tuple[Citation, ...]:
+            return tuple(replace(c, meta=metas.get(c.doc, {})) for c in citations)
+
+        took_ms = round((time.perf_counter() - started) * 1000, 1)
+        return replace(
+            result, citations=fill(result.citations), related=fill(result.related), took_ms=took_ms
+        )
+
+    # ---- building ----------------------------------------------------------------------
+
+    def build(self, progress: Progress | None = None) -> BuildReport:
+        """Incremental rebuild from the corpus folder, swapped in atomically.
+
+        Raises BuildInProgress if another build is running.
+        """
+        if not self._build_lock.acquire(blocking=False):
+            raise BuildInProgress("an index build is already running; try again when it finishes")
+        try:
+            report = build_index(
+                self.settings.corpus_dir,
+                self.settings.index_dir,
+                self.embedder,
+                self._index,
+                progress,
+            )
+            self._index = store.load(
+                self.settings.index_dir, self.embedder.weights_sha256, self.embedder.dim
+            )
+            return report
+        finally:
+            self._build_lock.release()
+
+    # ---- lookups -----------------------------------------------------------------------
+
+    def status(self) -> IndexStatus:
+        index = self._index
+        manifest = index.manifest
+        files, _ = (
+            list_corpus(self.settings.corpus_dir) if self.settings.corpus_dir.exists() else ([], [])
+        )
+        now = {f.rel_path: f.sha256 for f in files}
+        built = {path: entry["sha256"] for path, entry in manifest["files"].items()}
+        changed = sorted(p for p in now.keys() | built.keys() if now.get(p) != built.get(p))
+        return IndexStatus(
+            documents=int(manifest["document_count"]),
+            chunks=len(index),
+            model=manifest["model"],
+            dtype=manifest["dtype"],
+            built_at=manifest["built_at"],
+            changed_since_build=tuple(changed),
+        )
+
+    def documents(self) -> list[DocumentInfo]:
+        return self._index.documents()
+
+    def passage(self, chunk_id: str) -> Citation | None:
+        """The passage with this chunk id, as a citation (n=1, quote == passage)."""
+        index = self._index
+        found = index.chunk_by_id(chunk_id.strip())
+        return self._as_citation(index, found[1], 1.0) if found else None
+
+    def find_passage(self, text: str) -> Citation | None:
+        """The passage containing this phrase (exact, case-insensitive), else the closest one."""
+        phrase = " ".join(text.split())
+        if not phrase:
+            raise QuestionError("give a phrase to look for")
+        index = self._index
+        exact = index.find_text(phrase, limit=1)
+        if exact:
+            return self._as_citation(index, exact[0][1], 1.0)
+        hits = retrieve(index, self.embedder.embed_query(phrase), analyze(phrase), 1)
+        return self._as_citation(index, hits[0].chunk, hits[0].score) if hits else None
+
+    def chunk_refs(self, query: str = "", limit: int = 25) -> list[tuple[str, str]]:
+        """(label, chunk_id) pairs for autocomplete, e.g. ("Title ¶7: first words…", "3f2a…")."""
+        chunks = self._index.list_chunks(query.strip(), limit)
+        return [(f"{c.title[:40]} ¶{c.paragraph}: {c.text[:50]}…", c.chunk_id) for c in chunks]
+
+    def _as_citation(self, index: store.StoredIndex, chunk, score: float) -> Citation:
+        sources = []
+        for sentence in chunk.sentences:
+            sources.extend(s for s in sentence.sources if s not in sources)
+        meta = index.document_meta({chunk.doc_id}).get(chunk.doc_id, {})
+        return Citation(
+            1,
+            chunk.doc_id,
+            chunk.title,
+            meta,
+            chunk.paragraph,
+            chunk.chunk_id,
+            chunk.text,
+            chunk.text,
+            chunk.start,
+            chunk.end,
+            tuple(sources),
+            round(score, 6),
+        )
+
+
+def check_question(question: str) -> str:
+    question = " ".join((question or "").split())
+    if not question:
+        raise QuestionError(
+            'the question is empty: ask something, e.g. qabot ask "What did Moscow say?"'
+        )
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}"
+        )
+    return question
+
+
+__all__ = ["Engine", "IndexCorrupt", "MAX_QUESTION_CHARS", "check_question"]

@@ -1,0 +1,166 @@
+"""Scoring: cited answers on a labelled question set, and retrieval on a BEIR folder."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.errors import QabotError
+from index.models import Answer
+
+
+@dataclass(frozen=True)
+class LabelledQuestion:
+    id: str
+    question: str
+    answerable: bool
+    key: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class QaScores:
+    questions: int
+    cite_at_1: float
+    cite_at_3: float
+    answer: float
+    sources: float
+    abstain: float
+    answer_rate: float
+    failures: tuple[str, ...]  # one line per question that missed a measure
+
+
+@dataclass(frozen=True)
+class BeirScores:
+    queries: int
+    ndcg_at_10: float
+    recall_at_10: float
+    recall_at_100: float
+    mrr_at_10: float
+
+
+def read_questions(path: Path) -> list[LabelledQuestion]:
+    items = []
+    for number, line in enumerate(_read_lines(path), start=1):
+        try:
+            record = json.loads(line)
+            items.append(
+                LabelledQuestion(
+                    str(record.get("id", number)),
+                    record["question"],
+                    bool(record["answerable"]),
+                    record.get("key") or "",
+                    tuple(record.get("sources") or ()),
+                )
+            )
+        except (ValueError, KeyError, TypeError) as error:
+            raise QabotError(f"{path} line {number} is not a labelled question ({error})") from error
+    return items
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, UnicodeDecodeError) as error:
+        raise QabotError(f"can't read {path}: {error}") from error
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def score_answers(items: list[LabelledQuestion], answers: list[Answer]) -> QaScores:
+    hits = {"cite1": 0, "cite3": 0, "answer": 0, "sources": 0, "abstain": 0, "answered": 0}
+    failures: list[str] = []
+    answerable = [(q, a) for q, a in zip(items, answers, strict=True) if q.answerable]
+    unanswerable = [(q, a) for q, a in zip(items, answers, strict=True) if not q.answerable]
+    for q, a in answerable:
+        key = _norm(q.key)
+        passages = [_norm(c.passage) for c in a.citations]
+        first_sources = {s.name for s in a.citations[0].sources} if a.citations else set()
+        checks = {
+            "cite1": bool(passages) and key in passages[0],
+            "cite3": any(key in p for p in passages[:3]),
+            "answer": a.answered and key in _norm(a.answer),
+            "sources": set(q.sources) <= first_sources,
+            "answered": a.answered,
+        }
+        for name, ok in checks.items():
+            hits[name] += ok
+        missed = [name for name, ok in checks.items() if not ok]
+        if missed:
+            failures.append(f"{q.id} missed {', '.join(missed)}: {q.question}")
+    for q, a in unanswerable:
+        hits["abstain"] += not a.answered
+        if a.answered:
+            failures.append(f"{q.id} answered an unanswerable question: {q.question} -> {a.answer[:80]}")
+    n, u = max(1, len(answerable)), max(1, len(unanswerable))
+    return QaScores(
+        questions=len(items),
+        cite_at_1=round(hits["cite1"] / n, 4),
+        cite_at_3=round(hits["cite3"] / n, 4),
+        answer=round(hits["answer"] / n, 4),
+        sources=round(hits["sources"] / n, 4),
+        abstain=round(hits["abstain"] / u, 4),
+        answer_rate=round(hits["answered"] / n, 4),
+        failures=tuple(failures),
+    )
+
+
+# ---- BEIR ----------------------------------------------------------------------------------
+
+
+def read_beir(folder: Path) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
+    """Queries that have relevance labels, and the labels: {qid: {docid: grade}}."""
+    for name in ("corpus.jsonl", "queries.jsonl", "qrels.tsv"):
+        if not (folder / name).is_file():
+            raise QabotError(f"{folder} is not a BEIR folder: {name} is missing")
+    qrels: dict[str, dict[str, int]] = {}
+    for line in _read_lines(folder / "qrels.tsv"):
+        parts = line.split("\t")
+        if len(parts) < 3 or not parts[2].strip().lstrip("-").isdigit():
+            continue  # the header line
+        qrels.setdefault(parts[0], {})[parts[1]] = int(parts[2])
+    queries = {}
+    for line in _read_lines(folder / "queries.jsonl"):
+        record = json.loads(line)
+        if str(record["_id"]) in qrels:
+            queries[str(record["_id"])] = record["text"]
+    return queries, qrels
+
+
+def score_rankings(rankings: dict[str, list[tuple[str, float]]], qrels: dict[str, dict[str, int]]) -> BeirScores:
+    ndcg, r10, r100, mrr = [], [], [], []
+    for qid, ranked in rankings.items():
+        relevant = {d: g for d, g in qrels.get(qid, {}).items() if g > 0}
+        if not relevant:
+            continue
+        docs = [d for d, _ in ranked]
+        gains = [relevant.get(d, 0) for d in docs[:10]]
+        dcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(gains))
+        ideal = sorted(relevant.values(), reverse=True)[:10]
+        idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+        ndcg.append(dcg / idcg)
+        r10.append(len(set(docs[:10]) & relevant.keys()) / len(relevant))
+        r100.append(len(set(docs[:100]) & relevant.keys()) / len(relevant))
+        first = next((i for i, d in enumerate(docs[:10]) if d in relevant), None)
+        mrr.append(0.0 if first is None else 1 / (first + 1))
+    n = max(1, len(ndcg))
+    return BeirScores(
+        len(ndcg),
+        round(sum(ndcg) / n, 4),
+        round(sum(r10) / n, 4),
+        round(sum(r100) / n, 4),
+        round(sum(mrr) / n, 4),
+    )
+
+
+def write_trec_run(path: Path, rankings: dict[str, list[tuple[str, float]]], tag: str = "qabot") -> None:
+    lines = [
+        f"{qid} Q0 {doc} {rank} {score:.6f} {tag}"
+        for qid, ranked in rankings.items()
+        for rank, (doc, score) in enumerate(ranked[:100], start=1)
+    ]
+    path.write_text("\n".join(lines) + "\n")

@@ -1,0 +1,73 @@
+"""BM25 over stemmed words (bm25s + PyStemmer), and the same word analysis for sentence scoring."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from functools import cache
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+
+
+@cache
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+@cache
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
+def analyze(text: str) -> list[str]:
+    """Lowercased, stop words removed, stemmed: the terms BM25 indexes and matches."""
+    words = [w for w in _WORD.findall(text.lower()) if w not in _stopwords()]
+    return _stemmer().stemWords(words)
+
+
+class Bm25Index:
+    def __init__(self, retriever: bm25s.BM25):
+        self.retriever = retriever
+        vocab = retriever.vocab_dict
+        indptr = np.asarray(retriever.scores["indptr"])
+        self.doc_freq = {
+            term: int(indptr[i + 1] - indptr[i]) for term, i in vocab.items() if i + 1 < len(indptr)
+        }
+        self.doc_count = int(retriever.scores["num_docs"])
+
+    @classmethod
+    def build(cls, texts: list[str]) -> Bm25Index:
+        retriever = bm25s.BM25()
+        retriever.index([analyze(text) or ["\0"] for text in texts], show_progress=False)
+        return cls(retriever)
+
+    @classmethod
+    def load(cls, folder: Path) -> Bm25Index:
+        return cls(bm25s.BM25.load(str(folder), mmap=False, show_progress=False))
+
+    def save(self, folder: Path) -> None:
+        self.retriever.save(str(folder), show_progress=False)
+
+    def search(self, query_terms: list[str], k: int) -> list[tuple[int, float]]:
+        """(row, score) of the best k chunks; empty when no term is in the vocabulary."""
+        terms = [t for t in query_terms if t in self.retriever.vocab_dict]
+        if not terms:
+            return []
+        k = min(k, self.doc_count)
+        rows, scores = self.retriever.retrieve([terms], k=k, show_progress=False, n_threads=1)
+        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency; a term the corpus never uses gets the highest value."""
+        df = self.doc_freq.get(term, 0)
+        return math.log(1 + (self.doc_count - df + 0.5) / (df + 0.5))

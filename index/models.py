@@ -1,0 +1,100 @@
+"""Small frozen records that flow through the engine: file -> Document -> Chunk -> Answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Source:
+    """A reference the document itself cites, e.g. "(Regnum, July 29)" -> Source("Regnum", "July 29")."""
+
+    name: str
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence as character offsets into its document, with the sources it rests on."""
+
+    start: int
+    end: int
+    sources: tuple[Source, ...] = ()
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_id: str  # path relative to the corpus folder, or the `_id` of a .jsonl record
+    title: str
+    text: str  # the full text that every offset points into
+    meta: dict[str, str] = field(default_factory=dict)
+    body_start: int = 0  # where the body begins, after the title and header lines
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: str
+    doc_id: str
+    title: str
+    heading: str | None
+    paragraph: int  # 1-based, counted as a reader would
+    start: int
+    end: int
+    text: str  # == document text[start:end]
+    sentences: tuple[Sentence, ...]  # offsets relative to the document, like start/end
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    doc: str
+    title: str
+    meta: dict[str, str]
+    paragraph: int
+    chunk_id: str
+    passage: str
+    quote: str
+    start: int  # offsets of the passage in the document
+    end: int
+    sources: tuple[Source, ...]
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answered: bool
+    answer: str
+    citations: tuple[Citation, ...]
+    related: tuple[Citation, ...]
+    took_ms: float
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    chunks: int
+    embedded: int
+    seconds: float
+    skipped: tuple[str, ...] = ()  # one warning line per unusable file
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    doc: str
+    title: str
+    meta: dict[str, str]
+    chunks: int
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    documents: int
+    chunks: int
+    model: str
+    dtype: str
+    built_at: str  # ISO 8601, UTC
+    changed_since_build: tuple[str, ...]  # added, changed or removed files since the build

@@ -1,0 +1,336 @@
+"""The index on disk: a plain folder per build, swapped in by rewriting one pointer file.
+
+    index_dir/CURRENT          name of the live build folder (replaced atomically)
+    index_dir/build-*/         manifest.json, vectors.faiss, chunks.sqlite, bm25/
+
+A build is written to a new folder and only then named in CURRENT, so a crash mid-build leaves the
+previous index serving. Loading checks the manifest and every file's checksum: a damaged index
+gives IndexCorrupt with a clear message, never wrong answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from index.errors import REBUILD_HINT, IndexCorrupt, IndexMissing
+from index.lexical import Bm25Index
+from index.models import Chunk, DocumentInfo, Sentence, Source
+
+FORMAT_VERSION = 1
+POINTER = "CURRENT"
+MANIFEST = "manifest.json"
+VECTORS = "vectors.faiss"
+TABLE = "chunks.sqlite"
+BM25_DIR = "bm25"
+HNSW_MIN_VECTORS = 200_000  # exact search below this; see benchmarks/ for the measurements
+
+_SCHEMA = """
+CREATE TABLE chunks (row INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE NOT NULL, file TEXT NOT NULL,
+    doc TEXT NOT NULL, title TEXT NOT NULL, heading TEXT, paragraph INTEGER NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL, sentences TEXT NOT NULL);
+CREATE TABLE documents (doc TEXT PRIMARY KEY, file TEXT NOT NULL, title TEXT NOT NULL,
+    meta TEXT NOT NULL, chunks INTEGER NOT NULL);
+CREATE INDEX chunks_by_doc ON chunks (doc, paragraph);
+"""
+
+
+def search_text(chunk: Chunk) -> str:
+    """What is embedded and BM25-indexed for a chunk: its title and heading give it context."""
+    return "\n".join(part for part in (chunk.title, chunk.heading, chunk.text) if part)
+
+
+class StoredIndex:
+    """A loaded build: FAISS vectors, BM25, and the chunk table (read on demand)."""
+
+    def __init__(self, folder: Path, manifest: dict, vectors: faiss.Index, bm25: Bm25Index):
+        self.folder = folder
+        self.manifest = manifest
+        self.vectors = vectors
+        self.bm25 = bm25
+        self._lock = threading.Lock()
+        uri = f"file:{folder / TABLE}?mode=ro"
+        self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+    def __len__(self) -> int:
+        return int(self.manifest["chunk_count"])
+
+    def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def chunks_at(self, rows: list[int]) -> list[Chunk]:
+        """Chunks at these FAISS rows, in the same order."""
+        if not rows:
+            return []
+        marks = ",".join("?" * len(rows))
+        found = {
+            r[0]: _chunk_from_row(r)
+            for r in self._query(_SELECT + f" WHERE row IN ({marks})", tuple(rows))
+        }
+        return [found[row] for row in rows]
+
+    def docs_at(self, rows: list[int]) -> dict[int, str]:
+        marks = ",".join("?" * len(rows))
+        return dict(self._query(f"SELECT row, doc FROM chunks WHERE row IN ({marks})", tuple(rows)))
+
+    def chunk_by_id(self, chunk_id: str) -> tuple[int, Chunk] | None:
+        rows = self._query(_SELECT + " WHERE chunk_id = ?", (chunk_id,))
+        return (rows[0][0], _chunk_from_row(rows[0])) if rows else None
+
+    def find_text(self, phrase: str, limit: int = 5) -> list[tuple[int, Chunk]]:
+        """Chunks containing the phrase, case-insensitively (SQLite LIKE folds ASCII case)."""
+        escaped = phrase.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        sql = _SELECT + " WHERE text LIKE ? ESCAPE '\\' ORDER BY row LIMIT ?"
+        return [(r[0], _chunk_from_row(r)) for r in self._query(sql, (f"%{escaped}%", limit))]
+
+    def chunks_of_file(self, file: str) -> list[tuple[int, Chunk]]:
+        rows = self._query(_SELECT + " WHERE file = ? ORDER BY row", (file,))
+        return [(r[0], _chunk_from_row(r)) for r in rows]
+
+    def list_chunks(self, like: str = "", limit: int = 25) -> list[Chunk]:
+        sql = (
+            _SELECT
+            + " WHERE title LIKE ? OR doc LIKE ? OR text LIKE ? ORDER BY doc, paragraph LIMIT ?"
+        )
+        pattern = f"%{like}%"
+        return [_chunk_from_row(r) for r in self._query(sql, (pattern, pattern, pattern, limit))]
+
+    def documents(self, file: str | None = None) -> list[DocumentInfo]:
+        """All documents, or those of one corpus file."""
+        sql = "SELECT doc, title, meta, chunks FROM documents"
+        rows = (
+            self._query(sql + " WHERE file = ? ORDER BY rowid", (file,))
+            if file
+            else self._query(sql + " ORDER BY doc")
+        )
+        return [
+            DocumentInfo(doc, title, json.loads(meta), chunks) for doc, title, meta, chunks in rows
+        ]
+
+    def document_meta(self, docs: set[str]) -> dict[str, dict[str, str]]:
+        marks = ",".join("?" * len(docs))
+        rows = self._query(f"SELECT doc, meta FROM documents WHERE doc IN ({marks})", tuple(docs))
+        return {doc: json.loads(meta) for doc, meta in rows}
+
+    def vectors_of(self, rows: list[int]) -> np.ndarray:
+        if not rows:
+            return np.zeros((0, self.vectors.d), dtype=np.float32)
+        return self.vectors.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+_SELECT = 'SELECT row, chunk_id, doc, title, heading, paragraph, start, "end", text, sentences FROM chunks'
+
+
+def _chunk_from_row(row: tuple) -> Chunk:
+    _, chunk_id, doc, title, heading, paragraph, start, end, text, sentences = row
+    return Chunk(
+        chunk_id, doc, title, heading, paragraph, start, end, text, _decode_sentences(sentences)
+    )
+
+
+def _encode_sentences(sentences: tuple[Sentence, ...]) -> str:
+    return json.dumps([[s.start, s.end, [[x.name, x.date] for x in s.sources]] for s in sentences])
+
+
+def _decode_sentences(data: str) -> tuple[Sentence, ...]:
+    return tuple(
+        Sentence(start, end, tuple(Source(name, date) for name, date in sources))
+        for start, end, sources in json.loads(data)
+    )
+
+
+# ---- writing -------------------------------------------------------------------------------
+
+
+def write_build(
+    index_dir: Path,
+    manifest: dict,
+    chunks: list[tuple[str, Chunk]],
+    documents: list[tuple[str, DocumentInfo]],
+    vectors: np.ndarray,
+) -> Path:
+    """Write a complete build into a new folder and make it the live one. Returns the folder."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    folder = (
+        index_dir
+        / f"build-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+    )
+    partial = folder.with_name(folder.name + ".partial")
+    partial.mkdir()
+    try:
+        _write_table(partial / TABLE, chunks, documents)
+        faiss.write_index(_vector_index(vectors), str(partial / VECTORS))
+        Bm25Index.build([search_text(c) for _, c in chunks]).save(partial / BM25_DIR)
+        manifest = {**manifest, "chunk_count": len(chunks), "checksums": _checksums(partial)}
+        (partial / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+        _fsync_tree(partial)
+        partial.rename(folder)
+        _point_to(index_dir, folder.name)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    _remove_old_builds(index_dir, keep={folder.name})
+    return folder
+
+
+def _vector_index(vectors: np.ndarray) -> faiss.Index:
+    dim = vectors.shape[1]
+    if len(vectors) >= HNSW_MIN_VECTORS:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 128
+    else:
+        index = faiss.IndexFlatIP(dim)
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def _write_table(
+    path: Path, chunks: list[tuple[str, Chunk]], documents: list[tuple[str, DocumentInfo]]
+) -> None:
+    db = sqlite3.connect(path)
+    try:
+        db.executescript(_SCHEMA)
+        db.executemany(
+            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                (
+                    row,
+                    c.chunk_id,
+                    file,
+                    c.doc_id,
+                    c.title,
+                    c.heading,
+                    c.paragraph,
+                    c.start,
+                    c.end,
+                    c.text,
+                    _encode_sentences(c.sentences),
+                )
+                for row, (file, c) in enumerate(chunks)
+            ),
+        )
+        db.executemany(
+            "INSERT INTO documents VALUES (?,?,?,?,?)",
+            (
+                (d.doc, file, d.title, json.dumps(d.meta, ensure_ascii=False), d.chunks)
+                for file, d in documents
+            ),
+        )
+        db.commit()
+    finally:
+        db.close()
+
+
+def _checksums(folder: Path) -> dict[str, str]:
+    return {
+        path.relative_to(folder).as_posix(): _sha256(path)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != MANIFEST
+    }
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as handle:
+                os.fsync(handle.fileno())
+
+
+def _point_to(index_dir: Path, name: str) -> None:
+    temporary = index_dir / f"{POINTER}.{os.getpid()}.tmp"
+    temporary.write_text(name + "\n")
+    with temporary.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(temporary, index_dir / POINTER)
+
+
+def _remove_old_builds(index_dir: Path, keep: set[str]) -> None:
+    """Drop superseded builds and leftovers of crashed ones; readers keep open files alive."""
+    for path in index_dir.glob("build-*"):
+        if path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+# ---- reading -------------------------------------------------------------------------------
+
+
+def live_folder(index_dir: Path) -> Path | None:
+    pointer = index_dir / POINTER
+    if not pointer.exists():
+        return None
+    name = pointer.read_text().strip()
+    return index_dir / name if name else None
+
+
+def read_manifest(index_dir: Path) -> dict:
+    folder = live_folder(index_dir)
+    if folder is None:
+        raise IndexMissing(f"no index at {index_dir}: run `qabot index build` first")
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError) as error:
+        raise IndexCorrupt(
+            f"the index manifest at {folder} is unreadable ({error}); {REBUILD_HINT}"
+        ) from error
+    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexCorrupt(f"the index at {folder} has an unknown format; {REBUILD_HINT}")
+    return manifest
+
+
+def load(index_dir: Path, expect_model_sha256: str, expect_dim: int) -> StoredIndex:
+    manifest = read_manifest(index_dir)
+    folder = live_folder(index_dir)
+    assert folder is not None
+    _check_files(folder, manifest)
+    if manifest.get("model_sha256") != expect_model_sha256 or manifest.get("dim") != expect_dim:
+        raise IndexCorrupt(
+            f"the index was built with another model ({manifest.get('model')}, "
+            f"dimension {manifest.get('dim')}); {REBUILD_HINT}"
+        )
+    try:
+        vectors = faiss.read_index(str(folder / VECTORS))
+        bm25 = Bm25Index.load(folder / BM25_DIR)
+        stored = StoredIndex(folder, manifest, vectors, bm25)
+        rows = stored._query("SELECT count(*) FROM chunks")[0][0]
+    except Exception as error:  # any reader failure means a damaged file
+        raise IndexCorrupt(
+            f"the index at {folder} can't be read ({error}); {REBUILD_HINT}"
+        ) from error
+    if vectors.ntotal != len(stored) or rows != len(stored) or vectors.d != expect_dim:
+        raise IndexCorrupt(f"the index files at {folder} disagree in size; {REBUILD_HINT}")
+    return stored
+
+
+def _check_files(folder: Path, manifest: dict) -> None:
+    checksums = manifest.get("checksums")
+    if not isinstance(checksums, dict) or not checksums:
+        raise IndexCorrupt(f"the index manifest at {folder} lists no files; {REBUILD_HINT}")
+    for name, expected in checksums.items():
+        path = folder / name
+        if not path.is_file():
+            raise IndexCorrupt(f"the index file {path} is missing; {REBUILD_HINT}")
+        if _sha256(path) != expected:
+            raise IndexCorrupt(
+                f"the index file {path} is damaged (checksum mismatch); {REBUILD_HINT}"
+            )
