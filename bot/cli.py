@@ -36,7 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qabot", description=__doc__)
     commands = parser.add_subparsers(metavar="COMMAND")
 
-    index = commands.add_parser("index", help="build or inspect the index").add_subparsers(metavar="ACTION")
+    index = commands.add_parser("index", help="build or inspect the index").add_subparsers(
+        metavar="ACTION"
+    )
     build = index.add_parser("build", help="build or update the index from the corpus folder")
     _paths(build)
     build.add_argument("--json", action="store_true", help="print one JSON object")
@@ -56,24 +58,34 @@ def _parser() -> argparse.ArgumentParser:
     _paths(chat)
     chat.set_defaults(handler=_chat)
 
-    evaluate = commands.add_parser("eval", help="score answers on a labelled set, or retrieval on BEIR")
+    evaluate = commands.add_parser(
+        "eval", help="score answers on a labelled set, or retrieval on BEIR"
+    )
     _paths(evaluate)
     evaluate.add_argument("file", nargs="?", type=Path, help="labelled questions (.jsonl)")
-    evaluate.add_argument("--beir", type=Path, metavar="DIR", help="a BEIR folder to score retrieval on")
-    evaluate.add_argument("--run", type=Path, metavar="FILE", help="with --beir: write a TREC run file")
+    evaluate.add_argument(
+        "--beir", type=Path, metavar="DIR", help="a BEIR folder to score retrieval on"
+    )
+    evaluate.add_argument(
+        "--run", type=Path, metavar="FILE", help="with --beir: write a TREC run file"
+    )
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument("--verbose", action="store_true", help="list the questions that missed")
     evaluate.set_defaults(handler=_eval)
 
     run = commands.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
     run.set_defaults(handler=lambda args: _bot("runner", "run_bot"))
-    demo = commands.add_parser("demo", help="run the bot in a local simulated Discord, no token needed")
+    demo = commands.add_parser(
+        "demo", help="run the bot in a local simulated Discord, no token needed"
+    )
     demo.set_defaults(handler=lambda args: _bot("demo", "run_demo"))
     return parser
 
 
 def _paths(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--corpus", type=Path, metavar="DIR", help="corpus folder (QABOT_CORPUS_DIR)")
+    parser.add_argument(
+        "--corpus", type=Path, metavar="DIR", help="corpus folder (QABOT_CORPUS_DIR)"
+    )
     parser.add_argument("--index", type=Path, metavar="DIR", help="index folder (QABOT_INDEX_DIR)")
 
 
@@ -137,7 +149,9 @@ def _ask(args: argparse.Namespace) -> int:
     engine = _open(args)
     if args.question != "-":
         answer = engine.answer(args.question)
-        print(json.dumps(asdict(answer), ensure_ascii=False) if args.json else format_answer(answer))
+        print(
+            json.dumps(asdict(answer), ensure_ascii=False) if args.json else format_answer(answer)
+        )
         return 0
     failed = 0
     for line in sys.stdin:
@@ -147,9 +161,18 @@ def _ask(args: argparse.Namespace) -> int:
             answer = engine.answer(line)
         except QuestionError as error:
             failed = 1
-            print(json.dumps({"question": line.strip()[:80], "error": str(error)}) if args.json else f"error: {error}")
+            print(
+                json.dumps({"question": line.strip()[:80], "error": str(error)})
+                if args.json
+                else f"error: {error}"
+            )
             continue
-        print(json.dumps(asdict(answer), ensure_ascii=False) if args.json else format_answer(answer) + "\n", flush=True)
+        print(
+            json.dumps(asdict(answer), ensure_ascii=False)
+            if args.json
+            else format_answer(answer) + "\n",
+            flush=True,
+        )
     return failed
 
 
@@ -173,7 +196,13 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from index.evaluate import read_beir, read_questions, score_answers, score_rankings, write_trec_run
+    from index.evaluate import (
+        read_beir,
+        read_questions,
+        score_answers,
+        score_rankings,
+        write_trec_run,
+    )
 
     if args.beir is None and args.file is None:
         raise QuestionError("give a labelled .jsonl file, or --beir DIR")

@@ -12,18 +12,24 @@ def format_sources(sources: tuple[Source, ...]) -> str:
 
 
 def format_meta(meta: dict[str, str]) -> str:
-    return ", ".join(v if k.lower() in ("publication", "source") else f"{k} {v}" for k, v in meta.items())
+    return ", ".join(
+        v if k.lower() in ("publication", "source") else f"{k} {v}" for k, v in meta.items()
+    )
 
 
 def format_citation(citation: Citation, quote: str) -> str:
     head = f"[{citation.n}] {citation.title}, ¶{citation.paragraph}"
     if citation.meta:
         head += f" · {format_meta(citation.meta)}"
-    body = textwrap.fill(f"“{' '.join(quote.split())}”", width=96, initial_indent="    ", subsequent_indent="    ")
+    body = textwrap.fill(
+        f"“{' '.join(quote.split())}”", width=96, initial_indent="    ", subsequent_indent="    "
+    )
     lines = [head, body]
     if citation.sources:
         lines.append(f"    Sources: {format_sources(citation.sources)}")
-    lines.append(f"    {citation.doc} · characters {citation.start}–{citation.end} · ref {citation.chunk_id}")
+    lines.append(
+        f"    {citation.doc} · characters {citation.start}–{citation.end} · ref {citation.chunk_id}"
+    )
     return "\n".join(lines)
 
 

@@ -1,1 +1,1 @@
-"""The qabot engine: ingest, chunk, embed, store, retrieve and answer. Knows nothing about Discord."""
+"""The qabot engine: ingest, chunk, embed, store, retrieve, answer. Knows nothing of Discord."""

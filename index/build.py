@@ -18,7 +18,7 @@ from index.embed import Embedder
 from index.errors import BuildInProgress, CorpusError
 from index.ingest import CorpusFile, list_corpus, read_documents
 from index.models import BuildReport, Chunk, DocumentInfo
-from index.store import FORMAT_VERSION, StoredIndex, search_text
+from index.store import FORMAT_VERSION, StoredIndex, search_text, sentence_spans
 
 Progress = Callable[[int, int], None]
 EMBED_FLUSH = 512  # chunks gathered before embedding, so batches stay full across small files
@@ -31,6 +31,7 @@ class _Plan:
     chunks: list[tuple[str, Chunk]] = field(default_factory=list)
     documents: list[tuple[str, DocumentInfo]] = field(default_factory=list)
     vectors: list[np.ndarray | None] = field(default_factory=list)
+    sentence_vectors: list[np.ndarray | None] = field(default_factory=list)
     pending: list[int] = field(default_factory=list)  # positions still to embed
     doc_ids: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
@@ -65,7 +66,12 @@ def build_index(
                 progress(done, len(files))
         manifest = _manifest(embedder, files, plan)
         store.write_build(
-            index_dir, manifest, plan.chunks, plan.documents, _stack(plan, embedder.dim)
+            index_dir,
+            manifest,
+            plan.chunks,
+            plan.documents,
+            _stack(plan.vectors, embedder.dim),
+            _stack(plan.sentence_vectors, embedder.dim),
         )
     current = {f.rel_path for f in files}
     return BuildReport(
@@ -93,9 +99,10 @@ def build_index(
 def _reuse_file(plan: _Plan, file: CorpusFile, previous: StoredIndex) -> None:
     rows = previous.chunks_of_file(file.rel_path)
     vectors = previous.vectors_of([row for row, _ in rows])
-    for (_, chunk), vector in zip(rows, vectors, strict=True):
+    for (row, chunk), vector in zip(rows, vectors, strict=True):
         plan.chunks.append((file.rel_path, chunk))
         plan.vectors.append(vector)
+        plan.sentence_vectors.append(previous.sentence_vectors_of(row))
     for info in previous.documents(file.rel_path):
         plan.documents.append((file.rel_path, info))
         plan.doc_ids.add(info.doc)
@@ -123,26 +130,32 @@ def _read_file(plan: _Plan, file: CorpusFile, previous: StoredIndex | None) -> N
             plan.chunks.append((file.rel_path, chunk))
             if found and found[1].title == chunk.title and found[1].heading == chunk.heading:
                 plan.vectors.append(previous.vectors_of([found[0]])[0])
+                plan.sentence_vectors.append(previous.sentence_vectors_of(found[0]))
             else:
                 plan.pending.append(len(plan.vectors))
                 plan.vectors.append(None)
+                plan.sentence_vectors.append(None)
 
 
 def _embed_pending(plan: _Plan, embedder: Embedder) -> int:
     if not plan.pending:
         return 0
-    texts = [search_text(plan.chunks[i][1]) for i in plan.pending]
-    for position, vector in zip(plan.pending, embedder.embed(texts), strict=True):
+    chunks = [plan.chunks[i][1] for i in plan.pending]
+    vectors, sentence_vectors = embedder.embed_with_spans(
+        [search_text(c) for c in chunks], [sentence_spans(c) for c in chunks], embedder.progress
+    )
+    for position, vector, per_sentence in zip(plan.pending, vectors, sentence_vectors, strict=True):
         plan.vectors[position] = vector
+        plan.sentence_vectors[position] = per_sentence
     count = len(plan.pending)
     plan.pending.clear()
     return count
 
 
-def _stack(plan: _Plan, dim: int) -> np.ndarray:
-    if not plan.vectors:
+def _stack(vectors: list, dim: int) -> np.ndarray:
+    if not vectors:
         return np.zeros((0, dim), dtype=np.float32)
-    return np.vstack(plan.vectors).astype(np.float32, copy=False)
+    return np.vstack(vectors).astype(np.float32, copy=False)
 
 
 def _manifest(embedder: Embedder, files: list[CorpusFile], plan: _Plan) -> dict:

@@ -109,7 +109,7 @@ def _sentences(text: str, block: Block) -> list[Sentence]:
 
 
 def _group(text: str, sentences: list[Sentence], max_tokens: int) -> list[list[Sentence]]:
-    """Consecutive sentences in chunks of even size; a sentence longer than the limit stands alone."""
+    """Consecutive sentences in chunks of even size; an over-long sentence stands alone."""
     sizes = [count_tokens(text[s.start : s.end]) for s in sentences]
     target = sum(sizes) / max(1, math.ceil(sum(sizes) / max_tokens))
     groups: list[list[Sentence]] = []

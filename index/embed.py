@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from index.errors import QabotError
 from index.settings import BUNDLED_MODEL
@@ -40,22 +41,94 @@ class Embedder:
             raise QabotError(f"can't load the embedding model {model!r}: {error}") from error
         self.dim = int(self.model.get_embedding_dimension())
         self.batch_size = batch_size
+        self.progress = False  # a progress bar while building
+        pooling = self.model[1] if len(self.model) > 1 else None
+        # Late chunking needs plain mean pooling; other models still embed whole texts.
+        self.mean_pooling = getattr(pooling, "pooling_mode", None) == "mean"
         self.weights_sha256 = weights_sha256(self.path) if self.path else "unknown"
 
     def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self.model.encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=progress,
-        )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        """One normalised vector per text (questions, or chunks without sentence vectors)."""
+        return self.embed_with_spans(texts, [[] for _ in texts], progress)[0]
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
+
+    def embed_with_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], progress: bool = False
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Vectors for whole texts, and for character spans of them (their sentences).
+
+        A span's vector mean-pools the text's own contextual token vectors over the span ("late
+        chunking"), so sentence vectors cost no extra model pass. A span past the model's token
+        limit gets the whole text's vector.
+        """
+        if not self.mean_pooling:
+            whole = self._encode(texts, progress)
+            return whole, [
+                np.repeat(v[None, :], len(s), axis=0) for v, s in zip(whole, spans, strict=True)
+            ]
+        whole = np.zeros((len(texts), self.dim), dtype=np.float32)
+        parts: list[np.ndarray] = [np.zeros((0, self.dim), dtype=np.float32)] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad less
+        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        for batch in tqdm(batches, desc="embedding", unit="batch", disable=not progress):
+            vectors, span_vectors = self._forward(
+                [texts[i] for i in batch], [spans[i] for i in batch]
+            )
+            for position, i in enumerate(batch):
+                whole[i] = vectors[position]
+                parts[i] = span_vectors[position]
+        return whole, parts
+
+    def _forward(
+        self, texts: list[str], spans: list[list[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        import torch
+
+        tokenizer = self.model.tokenizer
+        batch = tokenizer(
+            texts,
+            padding=True,
+            truncation=True,
+            max_length=self.model.max_seq_length,
+            return_offsets_mapping=True,
+            return_tensors="pt",
+        )
+        offsets = batch.pop("offset_mapping").numpy()
+        with torch.inference_mode():
+            tokens = self.model[0].auto_model(**batch).last_hidden_state.float()
+        mask = batch["attention_mask"].unsqueeze(-1).float()
+        whole = _normalise(((tokens * mask).sum(1) / mask.sum(1).clamp(min=1)).numpy())
+        tokens_np = tokens.numpy()
+        span_vectors = [
+            _pool_spans(tokens_np[i], offsets[i], whole[i], spans[i]) for i in range(len(texts))
+        ]
+        return whole, span_vectors
+
+    def _encode(self, texts: list[str], progress: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self.model.encode(
+            texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=progress
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _pool_spans(
+    tokens: np.ndarray, offsets: np.ndarray, whole: np.ndarray, spans: list[tuple[int, int]]
+) -> np.ndarray:
+    real = offsets[:, 1] > offsets[:, 0]  # special and padding tokens have empty offsets
+    vectors = np.empty((len(spans), tokens.shape[1]), dtype=np.float32)
+    for row, (start, end) in enumerate(spans):
+        inside = real & (offsets[:, 0] >= start) & (offsets[:, 1] <= end)
+        vectors[row] = tokens[inside].mean(0) if inside.any() else whole
+    return _normalise(vectors)
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
 def resolve_model_path(model: str) -> Path | None:

@@ -18,7 +18,7 @@ from index.build import build_index
 from index.embed import Embedder
 from index.errors import BuildInProgress, IndexCorrupt, IndexMissing, QuestionError
 from index.ingest import list_corpus
-from index.lexical import analyze
+from index.lexical import question_terms
 from index.models import Answer, BuildReport, Citation, DocumentInfo, IndexStatus
 from index.retrieve import Hit, rank, retrieve
 from index.settings import EngineSettings
@@ -62,19 +62,22 @@ class Engine:
         started = time.perf_counter()
         question = check_question(question)
         index = self._index
-        hits = retrieve(
-            index, self.embedder.embed_query(question), analyze(question), self.settings.k
-        )
+        vector = self.embedder.embed_query(question)
+        hits = retrieve(index, vector, question_terms(question), self.settings.k)
         took_ms = (time.perf_counter() - started) * 1000
-        result = compose_answer(question, hits, index.bm25.idf, took_ms)
+        result = compose_answer(
+            question, vector, hits, index.bm25.idf, index.sentence_vectors_of, took_ms
+        )
         return self._with_meta(index, result, started)
 
-    def rank_documents(self, questions: list[str], depth: int = 100) -> list[list[tuple[str, float]]]:
+    def rank_documents(
+        self, questions: list[str], depth: int = 100
+    ) -> list[list[tuple[str, float]]]:
         """Documents ranked by their best chunk, for each question (embedded in one batch)."""
         index = self._index
         results = []
         for question, vector in zip(questions, self.embedder.embed(questions), strict=True):
-            ranking = rank(index, vector, analyze(question), depth * 3)
+            ranking = rank(index, vector, question_terms(question), depth * 3)
             docs = index.docs_at(ranking.rows)
             best: dict[str, float] = {}
             for row, score in zip(ranking.rows, ranking.scores, strict=True):
@@ -85,7 +88,10 @@ class Engine:
     def search(self, question: str, k: int | None = None) -> list[Hit]:
         index = self._index
         return retrieve(
-            index, self.embedder.embed_query(question), analyze(question), k or self.settings.k
+            index,
+            self.embedder.embed_query(question),
+            question_terms(question),
+            k or self.settings.k,
         )
 
     def _with_meta(self, index: store.StoredIndex, result: Answer, started: float) -> Answer:
@@ -162,7 +168,7 @@ class Engine:
         exact = index.find_text(phrase, limit=1)
         if exact:
             return self._as_citation(index, exact[0][1], 1.0)
-        hits = retrieve(index, self.embedder.embed_query(phrase), analyze(phrase), 1)
+        hits = retrieve(index, self.embedder.embed_query(phrase), question_terms(phrase), 1)
         return self._as_citation(index, hits[0].chunk, hits[0].score) if hits else None
 
     def chunk_refs(self, query: str = "", limit: int = 25) -> list[tuple[str, str]]:

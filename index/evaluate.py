@@ -56,7 +56,9 @@ def read_questions(path: Path) -> list[LabelledQuestion]:
                 )
             )
         except (ValueError, KeyError, TypeError) as error:
-            raise QabotError(f"{path} line {number} is not a labelled question ({error})") from error
+            raise QabotError(
+                f"{path} line {number} is not a labelled question ({error})"
+            ) from error
     return items
 
 
@@ -95,7 +97,9 @@ def score_answers(items: list[LabelledQuestion], answers: list[Answer]) -> QaSco
     for q, a in unanswerable:
         hits["abstain"] += not a.answered
         if a.answered:
-            failures.append(f"{q.id} answered an unanswerable question: {q.question} -> {a.answer[:80]}")
+            failures.append(
+                f"{q.id} answered an unanswerable question: {q.question} -> {a.answer[:80]}"
+            )
     n, u = max(1, len(answerable)), max(1, len(unanswerable))
     return QaScores(
         questions=len(items),
@@ -131,7 +135,9 @@ def read_beir(folder: Path) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
     return queries, qrels
 
 
-def score_rankings(rankings: dict[str, list[tuple[str, float]]], qrels: dict[str, dict[str, int]]) -> BeirScores:
+def score_rankings(
+    rankings: dict[str, list[tuple[str, float]]], qrels: dict[str, dict[str, int]]
+) -> BeirScores:
     ndcg, r10, r100, mrr = [], [], [], []
     for qid, ranked in rankings.items():
         relevant = {d: g for d, g in qrels.get(qid, {}).items() if g > 0}
@@ -157,7 +163,9 @@ def score_rankings(rankings: dict[str, list[tuple[str, float]]], qrels: dict[str
     )
 
 
-def write_trec_run(path: Path, rankings: dict[str, list[tuple[str, float]]], tag: str = "qabot") -> None:
+def write_trec_run(
+    path: Path, rankings: dict[str, list[tuple[str, float]]], tag: str = "qabot"
+) -> None:
     lines = [
         f"{qid} Q0 {doc} {rank} {score:.6f} {tag}"
         for qid, ranked in rankings.items()

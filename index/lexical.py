@@ -22,11 +22,26 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
+# Words that shape a question but carry none of its content ("Which officials attended ...").
+QUESTION_WORDS = frozenset(
+    """what which who whom whose when where why how does did do doing done is are was were be
+    been being am will would shall should can could may might must have has had having
+    according say says said tell told happen happens happened happening mean means meant
+    kind sort type there any some much many""".split()
+)
+
+
 @cache
 def _stopwords() -> frozenset[str]:
     from bm25s.stopwords import STOPWORDS_EN
 
     return frozenset(STOPWORDS_EN)
+
+
+def question_terms(question: str) -> list[str]:
+    """The content terms of a question, stemmed, once each, in order."""
+    words = [w for w in _WORD.findall(question.lower()) if w not in QUESTION_WORDS]
+    return list(dict.fromkeys(analyze(" ".join(words))))
 
 
 def analyze(text: str) -> list[str]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Source:
-    """A reference the document itself cites, e.g. "(Regnum, July 29)" -> Source("Regnum", "July 29")."""
+    """A reference the document cites, e.g. "(Regnum, July 29)" -> Source("Regnum", "July 29")."""
 
     name: str
     date: str | None = None

@@ -7,8 +7,8 @@ import re
 # Words that end with a period without ending the sentence.
 ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof st jr sr vs etc e.g i.e cf al inc ltd co corp no nos vol vols fig figs
-    gen col lt sgt capt cmdr adm sen rep gov pres rev hon dept univ approx est op ed eds pp ch sec
-    jan feb mar apr jun jul aug sep sept oct nov dec mt ft u.s u.k u.n e.u a.m p.m""".split()
+    gen col lt sgt capt cmdr adm sen rep gov pres rev hon dept univ approx est op ed eds pp
+    ch sec jan feb mar apr jun jul aug sep sept oct nov dec mt ft u.s u.k u.n e.u a.m p.m""".split()
 )
 
 # A sentence end: terminal punctuation, any closing quotes or brackets, then white space and a
@@ -36,9 +36,9 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     spans: list[tuple[int, int]] = []
     cursor = start
     for match in _BOUNDARY.finditer(text, start, end):
-        if text[match.start()] == "." and match.group().startswith(".") and len(match.group()) == 1:
-            if _is_abbreviation(text, match.start()):
-                continue
+        lone_period = match.group() == "."
+        if lone_period and _is_abbreviation(text, match.start()):
+            continue
         _append_trimmed(text, cursor, match.end(), spans)
         cursor = match.end()
     _append_trimmed(text, cursor, end, spans)

@@ -1,4 +1,4 @@
-"""Find the sources a document cites inline, e.g. "... (RIA Novosti; Vedomosti, July 31)." -> 2 sources.
+"""Find the sources a document cites inline: "... (RIA Novosti; Vedomosti, July 31)." -> 2 sources.
 
 A parenthetical is read as sources when every ";"-separated item is a name, optionally followed by
 dates after a comma: "Regnum, July 29", "see EDM, January 24, March 19, 2019", "Orda.kz",
@@ -33,7 +33,7 @@ _PAREN = re.compile(r"\(([^()]{2,300})\)")
 _URL = re.compile(r"https?://[^\s,;]+|www\.[^\s,;]+")
 _LEAD_IN = re.compile(r"^(?:see also|see|cf\.|e\.g\.,?|via|sources?:)\s+", re.IGNORECASE)
 _NAME_CONNECTORS = frozenset(
-    "of the de la le du and for on in et al al. von van der des y & -".split()
+    """of the de la le du and for on in et al al. von van der des y & -""".split()
 )
 _CLOSES_SENTENCE = re.compile(r"""\s*[.!?]*["'”’]*\s*$""")
 
@@ -92,7 +92,7 @@ def _looks_like_name(name: str) -> bool:
 
 
 def _is_acronym_of(token: str, before: str) -> bool:
-    """'NATO' after 'North Atlantic Treaty Organization', 'WHO' after 'World Health Organization'."""
+    """True for 'NATO' after 'North Atlantic Treaty Organization'."""
     if not re.fullmatch(r"[A-Z][A-Za-z]{1,9}", token) or sum(c.isupper() for c in token) < 2:
         return False
     words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", before) if w.lower() not in ("of", "the")]

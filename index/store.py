@@ -31,13 +31,15 @@ POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 TABLE = "chunks.sqlite"
+SENTENCES = "sentences.npy"  # one float16 vector per sentence, in chunk order
 BM25_DIR = "bm25"
 HNSW_MIN_VECTORS = 200_000  # exact search below this; see benchmarks/ for the measurements
 
 _SCHEMA = """
 CREATE TABLE chunks (row INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE NOT NULL, file TEXT NOT NULL,
     doc TEXT NOT NULL, title TEXT NOT NULL, heading TEXT, paragraph INTEGER NOT NULL,
-    start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL, sentences TEXT NOT NULL);
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL, sentences TEXT NOT NULL,
+    first_sentence INTEGER NOT NULL);
 CREATE TABLE documents (doc TEXT PRIMARY KEY, file TEXT NOT NULL, title TEXT NOT NULL,
     meta TEXT NOT NULL, chunks INTEGER NOT NULL);
 CREATE INDEX chunks_by_doc ON chunks (doc, paragraph);
@@ -49,11 +51,25 @@ def search_text(chunk: Chunk) -> str:
     return "\n".join(part for part in (chunk.title, chunk.heading, chunk.text) if part)
 
 
+def sentence_spans(chunk: Chunk) -> list[tuple[int, int]]:
+    """Where the chunk's sentences sit inside its search_text (which ends with the chunk text)."""
+    shift = len(search_text(chunk)) - len(chunk.text) - chunk.start
+    return [(s.start + shift, s.end + shift) for s in chunk.sentences]
+
+
 class StoredIndex:
     """A loaded build: FAISS vectors, BM25, and the chunk table (read on demand)."""
 
-    def __init__(self, folder: Path, manifest: dict, vectors: faiss.Index, bm25: Bm25Index):
+    def __init__(
+        self,
+        folder: Path,
+        manifest: dict,
+        vectors: faiss.Index,
+        bm25: Bm25Index,
+        sentence_vectors: np.ndarray,
+    ):
         self.folder = folder
+        self.sentence_vectors = sentence_vectors
         self.manifest = manifest
         self.vectors = vectors
         self.bm25 = bm25
@@ -82,6 +98,13 @@ class StoredIndex:
     def docs_at(self, rows: list[int]) -> dict[int, str]:
         marks = ",".join("?" * len(rows))
         return dict(self._query(f"SELECT row, doc FROM chunks WHERE row IN ({marks})", tuple(rows)))
+
+    def sentence_vectors_of(self, row: int) -> np.ndarray:
+        """The vectors of one chunk's sentences, in order."""
+        first, count = self._query(
+            "SELECT first_sentence, json_array_length(sentences) FROM chunks WHERE row = ?", (row,)
+        )[0]
+        return np.asarray(self.sentence_vectors[first : first + count], dtype=np.float32)
 
     def chunk_by_id(self, chunk_id: str) -> tuple[int, Chunk] | None:
         rows = self._query(_SELECT + " WHERE chunk_id = ?", (chunk_id,))
@@ -132,7 +155,10 @@ class StoredIndex:
             self._db.close()
 
 
-_SELECT = 'SELECT row, chunk_id, doc, title, heading, paragraph, start, "end", text, sentences FROM chunks'
+_SELECT = (
+    'SELECT row, chunk_id, doc, title, heading, paragraph, start, "end", text, sentences'
+    " FROM chunks"
+)
 
 
 def _chunk_from_row(row: tuple) -> Chunk:
@@ -162,6 +188,7 @@ def write_build(
     chunks: list[tuple[str, Chunk]],
     documents: list[tuple[str, DocumentInfo]],
     vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
 ) -> Path:
     """Write a complete build into a new folder and make it the live one. Returns the folder."""
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -174,6 +201,7 @@ def write_build(
     try:
         _write_table(partial / TABLE, chunks, documents)
         faiss.write_index(_vector_index(vectors), str(partial / VECTORS))
+        np.save(partial / SENTENCES, sentence_vectors.astype(np.float16))
         Bm25Index.build([search_text(c) for _, c in chunks]).save(partial / BM25_DIR)
         manifest = {**manifest, "chunk_count": len(chunks), "checksums": _checksums(partial)}
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
@@ -206,8 +234,9 @@ def _write_table(
     db = sqlite3.connect(path)
     try:
         db.executescript(_SCHEMA)
+        firsts = np.cumsum([0] + [len(c.sentences) for _, c in chunks]).tolist()
         db.executemany(
-            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 (
                     row,
@@ -221,6 +250,7 @@ def _write_table(
                     c.end,
                     c.text,
                     _encode_sentences(c.sentences),
+                    firsts[row],
                 )
                 for row, (file, c) in enumerate(chunks)
             ),
@@ -295,7 +325,22 @@ def read_manifest(index_dir: Path) -> dict:
         ) from error
     if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
         raise IndexCorrupt(f"the index at {folder} has an unknown format; {REBUILD_HINT}")
+    if any(not isinstance(manifest.get(key), kind) for key, kind in _MANIFEST_FIELDS.items()):
+        raise IndexCorrupt(f"the index manifest at {folder} is incomplete; {REBUILD_HINT}")
     return manifest
+
+
+_MANIFEST_FIELDS = {
+    "model": str,
+    "model_sha256": str,
+    "dim": int,
+    "dtype": str,
+    "built_at": str,
+    "chunk_count": int,
+    "document_count": int,
+    "files": dict,
+    "checksums": dict,
+}
 
 
 def load(index_dir: Path, expect_model_sha256: str, expect_dim: int) -> StoredIndex:
@@ -311,7 +356,8 @@ def load(index_dir: Path, expect_model_sha256: str, expect_dim: int) -> StoredIn
     try:
         vectors = faiss.read_index(str(folder / VECTORS))
         bm25 = Bm25Index.load(folder / BM25_DIR)
-        stored = StoredIndex(folder, manifest, vectors, bm25)
+        sentence_vectors = np.load(folder / SENTENCES, mmap_mode="r", allow_pickle=False)
+        stored = StoredIndex(folder, manifest, vectors, bm25, sentence_vectors)
         rows = stored._query("SELECT count(*) FROM chunks")[0][0]
     except Exception as error:  # any reader failure means a damaged file
         raise IndexCorrupt(
