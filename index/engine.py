@@ -37,12 +37,18 @@ class Engine:
         self._build_lock = threading.Lock()
 
     @classmethod
-    def open(cls, settings: EngineSettings, *, build_if_missing: bool = True) -> Engine:
-        """Load the model and the index; build it first when there is none.
+    def open(
+        cls,
+        settings: EngineSettings,
+        *,
+        build_if_missing: bool = True,
+        embedder: Embedder | None = None,
+    ) -> Engine:
+        """Load the model (unless one is given) and the index; build it first when there is none.
 
         Raises IndexCorrupt (clear message, says to run `qabot index build`) or CorpusError.
         """
-        embedder = Embedder(settings.model, settings.dtype, settings.batch_size)
+        embedder = embedder or Embedder(settings.model, settings.dtype, settings.batch_size)
         try:
             index = store.load(settings.index_dir, embedder.weights_sha256, embedder.dim)
         except IndexMissing:

@@ -1,0 +1,94 @@
+"""Shared fixtures: the real model and a real index for behaviour, a fake embedder for pure logic."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parent.parent
+ARTICLE = REPO / "docs_corpus" / "moscow-mulls-reaction-to-japan.txt"
+DEV_SET = REPO / "tests" / "data" / "seed_dev.jsonl"
+
+
+class FakeEmbedder:
+    """Deterministic bag-of-words vectors; counts what it embeds. For store and build logic only."""
+
+    model_name = "fake"
+    weights_sha256 = "fake-weights"
+    dtype = "float32"
+    dim = 16
+    progress = False
+
+    def __init__(self) -> None:
+        self.embedded: list[str] = []
+
+    def _vector(self, text: str) -> np.ndarray:
+        vector = np.zeros(self.dim, dtype=np.float32)
+        for word in text.lower().split():
+            vector[int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+        return vector / max(np.linalg.norm(vector), 1e-9)
+
+    def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        return np.array([self._vector(t) for t in texts], dtype=np.float32).reshape(-1, self.dim)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._vector(text)
+
+    def embed_with_spans(self, texts, spans, progress=False):
+        self.embedded.extend(texts)
+        sentence_vectors = [
+            np.array([self._vector(t[a:b]) for a, b in s], dtype=np.float32).reshape(-1, self.dim)
+            for t, s in zip(texts, spans, strict=True)
+        ]
+        return self.embed(texts), sentence_vectors
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from index.embed import Embedder
+
+    return Embedder()
+
+
+@pytest.fixture(scope="session")
+def article_engine(tmp_path_factory, embedder):
+    """A real engine over the article alone, built once for the session."""
+    from index.engine import Engine
+    from index.settings import EngineSettings
+
+    root = tmp_path_factory.mktemp("article")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    shutil.copy(ARTICLE, corpus / ARTICLE.name)
+    settings = EngineSettings(corpus_dir=corpus, index_dir=root / "index")
+    return _open_with(settings, embedder)
+
+
+def _open_with(settings, embedder):
+    from index.engine import Engine
+
+    return Engine.open(settings, embedder=embedder)
+
+
+@pytest.fixture
+def open_engine(embedder):
+    """Open a real engine on any corpus and index folder."""
+
+    def opener(corpus: Path, index: Path):
+        from index.settings import EngineSettings
+
+        return _open_with(EngineSettings(corpus_dir=corpus, index_dir=index), embedder)
+
+    return opener

@@ -1,0 +1,190 @@
+"""The `qabot` command line, run in-process against a real index of the article."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+
+import pytest
+
+from bot.cli import main
+from tests.conftest import ARTICLE, DEV_SET
+
+
+@pytest.fixture(scope="module")
+def paths(tmp_path_factory, article_engine):
+    """The session's article index, reused read-only by the CLI through its flags."""
+    settings = article_engine.settings
+    return ["--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir)]
+
+
+@pytest.fixture(autouse=True)
+def shared_model(monkeypatch, embedder):
+    """The CLI would load the model itself; reuse the session's copy to keep the suite fast."""
+    monkeypatch.setattr("index.engine.Embedder", lambda *args, **kwargs: embedder)
+    monkeypatch.setattr("index.embed.Embedder", lambda *args, **kwargs: embedder)
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_ask_json_has_the_documented_shape(capsys, paths):
+    code, out, _ = run(capsys, "ask", *paths, "--json", "What did Nastasyin say Moscow would do?")
+    assert code == 0
+    answer = json.loads(out)
+    assert list(answer) == ["question", "answered", "answer", "citations", "related", "took_ms"]
+    citation = answer["citations"][0]
+    assert list(citation) == [
+        "n",
+        "doc",
+        "title",
+        "meta",
+        "paragraph",
+        "chunk_id",
+        "passage",
+        "quote",
+        "start",
+        "end",
+        "sources",
+        "score",
+    ]
+    assert "adequate measures" in answer["answer"]
+    assert {"name": "Vedomosti", "date": "July 31"} in citation["sources"]
+
+
+def test_ask_prints_a_readable_answer(capsys, paths):
+    code, out, _ = run(capsys, "ask", *paths, "When did Putin annex Crimea?")
+    assert code == 0
+    assert "2014" in out and "[1]" in out and "¶" in out
+
+
+def test_ask_reads_one_question_per_line_from_stdin(capsys, paths, monkeypatch):
+    monkeypatch.setattr(
+        "sys.stdin", io.StringIO("Who is the Kremlin spokesperson?\n\nWhat is borscht?\n")
+    )
+    code, out, _ = run(capsys, "ask", *paths, "--json", "-")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(lines) == 2
+    assert lines[0]["answered"] and "Peskov" in lines[0]["answer"]
+    assert not lines[1]["answered"]
+
+
+@pytest.mark.parametrize(("question", "message"), [("", "empty"), ("x" * 1001, "limit is 1000")])
+def test_bad_questions_are_usage_errors(capsys, paths, question, message):
+    code, _, err = run(capsys, "ask", *paths, question)
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_build_json_reports_an_incremental_build(capsys, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(ARTICLE, corpus)
+    (corpus / "notes.md").write_text("# Notes\n\nThe mill burned down in 1911.")
+    (corpus / "bad.txt").write_bytes(b"\xff\xfe\x00bad")
+    args = ["index", "build", "--corpus", str(corpus), "--index", str(tmp_path / "index"), "--json"]
+
+    code, out, err = run(capsys, *args)
+    first = json.loads(out)
+    assert code == 0 and first["added"] == [ARTICLE.name, "notes.md"] and first["embedded"] == 14
+    assert set(first) >= {
+        "added",
+        "changed",
+        "removed",
+        "unchanged",
+        "chunks",
+        "embedded",
+        "seconds",
+    }
+    assert "skipped bad.txt" in err
+
+    (corpus / "notes.md").write_text("# Notes\n\nThe mill burned down in 1912.")
+    second = json.loads(run(capsys, *args)[1])
+    assert second["changed"] == ["notes.md"] and second["unchanged"] == [ARTICLE.name]
+    assert second["embedded"] == 1
+
+
+def test_status_lists_files_changed_since_the_build(capsys, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("A\n\nOne sentence.")
+    index = ["--corpus", str(corpus), "--index", str(tmp_path / "index")]
+    run(capsys, "index", "build", *index)
+    (corpus / "b.txt").write_text("B\n\nAnother sentence.")
+    code, out, _ = run(capsys, "index", "status", *index)
+    assert code == 0 and "documents: 1" in out and "b.txt" in out
+
+
+def test_corrupt_index_gives_a_clear_error(capsys, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("A\n\nOne sentence.")
+    index = ["--corpus", str(corpus), "--index", str(tmp_path / "index")]
+    run(capsys, "index", "build", *index)
+    next((tmp_path / "index").glob("build-*/vectors.faiss")).write_bytes(b"junk")
+    code, _, err = run(capsys, "ask", *index, "What is here?")
+    assert code == 1 and "qabot index build" in err and "Traceback" not in err
+    assert run(capsys, "index", "build", *index)[0] == 0  # the advice works
+    assert run(capsys, "ask", *index, "What is here?")[0] == 0
+
+
+def test_missing_corpus_folder_is_a_clear_error(capsys, tmp_path):
+    code, _, err = run(
+        capsys,
+        "index",
+        "build",
+        "--corpus",
+        str(tmp_path / "nope"),
+        "--index",
+        str(tmp_path / "index"),
+    )
+    assert code == 1 and "does not exist" in err
+
+
+def test_eval_prints_every_measure(capsys, paths):
+    code, out, _ = run(capsys, "eval", *paths, "--json", str(DEV_SET))
+    scores = json.loads(out)
+    assert code == 0 and scores["questions"] == 21
+    for key in ("cite_at_1", "cite_at_3", "answer", "sources", "abstain", "answer_rate"):
+        assert 0.0 <= scores[key] <= 1.0
+    assert scores["cite_at_1"] >= 0.8 and scores["abstain"] >= 0.5
+
+
+def test_eval_beir_scores_and_writes_a_trec_run(capsys, tmp_path):
+    beir = tmp_path / "beir"
+    beir.mkdir()
+    docs = [
+        ("d1", "Insulin", "Insulin lowers blood glucose in diabetic patients."),
+        ("d2", "Vitamin D", "Vitamin D deficiency is linked to bone loss."),
+        ("d3", "Sleep", "Poor sleep raises the risk of heart disease."),
+    ]
+    (beir / "corpus.jsonl").write_text(
+        "\n".join(json.dumps({"_id": i, "title": t, "text": x}) for i, t, x in docs)
+    )
+    (beir / "queries.jsonl").write_text(
+        json.dumps({"_id": "q1", "text": "insulin and blood sugar"})
+        + "\n"
+        + json.dumps({"_id": "q2", "text": "bone loss from low vitamin D"})
+    )
+    (beir / "qrels.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t1\n")
+    run_file = tmp_path / "run.trec"
+
+    code, out, _ = run(
+        capsys,
+        "eval",
+        "--beir",
+        str(beir),
+        "--index",
+        str(tmp_path / "bi"),
+        "--run",
+        str(run_file),
+        "--json",
+    )
+
+    scores = json.loads(out)
+    assert code == 0 and scores["queries"] == 2 and scores["ndcg_at_10"] == 1.0
+    first = run_file.read_text().splitlines()[0].split()
+    assert first[:4] == ["q1", "Q0", "d1", "1"] and first[5] == "qabot"
