@@ -17,7 +17,7 @@ from index.models import Document
 TEXT_SUFFIXES = (".txt", ".md")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
-# "Key: value" with a Title Case key and a value that is no sentence ("The result: it fell." is text).
+# "Key: value" with a Title Case key and a value that is no sentence ("The result: it fell.").
 _HEADER_LINE = re.compile(r"([A-Z][\w-]*(?: [A-Z][\w-]*){0,2}):[ \t]+(\S.*?[^.!?])")
 _INNER_KEY = re.compile(r"\s([A-Z][a-z]+):\s+")
 _MD_HEADING = re.compile(r"#{1,6}\s+(.+?)\s*#*\s*$")

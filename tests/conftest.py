@@ -1,4 +1,4 @@
-"""Shared fixtures: the real model and a real index for behaviour, a fake embedder for pure logic."""
+"""Fixtures: the real model and a real index for behaviour, a fake embedder for pure logic."""
 
 from __future__ import annotations
 
@@ -65,7 +65,6 @@ def embedder():
 @pytest.fixture(scope="session")
 def article_engine(tmp_path_factory, embedder):
     """A real engine over the article alone, built once for the session."""
-    from index.engine import Engine
     from index.settings import EngineSettings
 
     root = tmp_path_factory.mktemp("article")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -31,10 +32,8 @@ def write_corpus(root: Path, docs: dict[str, str]) -> Path:
 
 def build(corpus: Path, index: Path, embedder: FakeEmbedder):
     previous = None
-    try:
+    with contextlib.suppress(IndexMissing):
         previous = store.load(index, embedder.weights_sha256, embedder.dim)
-    except IndexMissing:
-        pass
     return build_index(corpus, index, embedder, previous)
 
 
