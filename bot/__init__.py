@@ -1,0 +1,33 @@
+"""qabot's front ends: the Discord bot and the `qabot` CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.client import QABot
+    from index.engine import Engine
+
+
+def create_bot(
+    *,
+    corpus_dir: str | Path | None = None,
+    index_dir: str | Path | None = None,
+    engine: Engine | None = None,
+    **settings: object,
+) -> QABot:
+    """The Discord bot, configured from the environment (and .env) with these overrides.
+
+    `engine` shares an already-open engine (the local preview, tests); without it the bot opens
+    one in `setup_hook`, off the event loop. Imports are deferred so `qabot` CLI commands that
+    don't need Discord start fast.
+    """
+    from bot.client import QABot
+    from bot.config import Settings
+
+    config = Settings.from_env(corpus_dir=corpus_dir, index_dir=index_dir, **settings)
+    return QABot(config, engine=engine)
+
+
+__all__ = ["create_bot"]

@@ -1,0 +1,92 @@
+"""The discord.py bot: intents, AllowedMentions.none(), start-up work, last-resort errors."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.checks import Cooldown
+from bot.config import Settings
+from bot.feedback import FeedbackStore
+from bot.reindex import Reindexer
+from index.engine import Engine
+from index.settings import EngineSettings
+
+log = logging.getLogger("qabot.bot")
+
+SOMETHING_WRONG = "Sorry, something went wrong on my side. The error has been logged."
+
+
+class Tree(app_commands.CommandTree):
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """Checks that refuse say why, privately; anything else is logged with its traceback."""
+        if isinstance(error, app_commands.CheckFailure) and str(error):
+            message = str(error)
+        else:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error("error in /%s", command, exc_info=error)
+            message = SOMETHING_WRONG
+        await reply_privately(interaction, message)
+
+
+async def reply_privately(interaction: discord.Interaction, message: str) -> None:
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True)
+        else:
+            await interaction.response.send_message(message, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not tell the user about an error", exc_info=True)
+
+
+class QABot(commands.Bot):
+    engine: Engine
+    feedback: FeedbackStore
+
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = True  # mentions are questions, so the bot reads their text
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            # Set once for the whole bot: quoted document text must never ping anyone.
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            tree_cls=Tree,
+        )
+        self.settings = settings
+        self.cooldown = Cooldown(settings.cooldown_s)
+        self.reindexer = Reindexer()
+        self._given_engine = engine
+
+    async def setup_hook(self) -> None:
+        # Loading the model (and building a first index) takes seconds: keep it off the loop.
+        if self._given_engine is not None:
+            self.engine = self._given_engine
+        else:
+            engine_settings = EngineSettings.from_env(
+                self.settings.corpus_dir, self.settings.index_dir
+            )
+            self.engine = await asyncio.to_thread(Engine.open, engine_settings)
+        self.feedback = await asyncio.to_thread(FeedbackStore, self.settings.feedback_db)
+
+        from bot.cogs import admin, ask, quote, sources
+        from bot.views import AnswerButton
+
+        self.add_dynamic_items(AnswerButton)
+        for cog in (ask.Ask(self), quote.Quote(self), sources.Sources(self), admin.Admin(self)):
+            await self.add_cog(cog)
+        if self.settings.sync_commands:
+            await self.tree.sync()
+
+    async def on_message(self, message: discord.Message) -> None:
+        """No prefix commands: questions in messages are handled by the ask cog's listener."""
+
+    async def on_ready(self) -> None:
+        log.info("ready as %s in %d servers", self.user, len(self.guilds))

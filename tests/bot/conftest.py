@@ -1,0 +1,165 @@
+"""Fixtures for the bot tests: a small corpus written here, one real engine for the session, and
+the real bot inside SimCord's simulated Discord with a guild, a channel, a member and a moderator.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import discord
+import pytest
+import simcord
+
+from bot import create_bot
+from bot.client import QABot
+from index.engine import Engine
+from index.settings import EngineSettings
+
+HARBOR = """Northport Harbor Expansion
+
+Publication: Coastal Weekly Volume: 3 Issue: 12
+
+The city council of Northport approved a new container terminal on March 3. The terminal will \
+cost 40 million euros and is due to open in 2027 (Harbor Gazette, March 4).
+
+Fishermen worried that the construction would disturb the spawning grounds of the local herring. \
+The council promised a survey of the seabed before any dredging starts (Radio North, March 5; \
+Coastal Weekly, March 6).
+
+The mayor, Ingrid Halvorsen, said the terminal would create about 300 jobs in the first five \
+years.
+"""
+
+ORCHARD = """# Orchard Cooperative Report
+
+The Lindholm orchard cooperative harvested 1,200 tonnes of apples this autumn, its largest crop \
+in a decade (Farm Journal, September 9).
+
+A late frost in April destroyed most of the cherry blossoms, so the cherry harvest failed almost \
+completely (Radio North, September 10).
+
+## Prices
+
+Apple prices fell by 12 percent because the whole region had a good harvest.
+"""
+
+NOTICE = """Volunteer Club Notice
+
+The volunteers posted @everyone and <@&424242> and <@1234567890> in the club channel to announce \
+the beach cleanup day on May 5 (Club Bulletin, May 1).
+"""
+
+GLACIER_SENTENCE = (
+    "Survey team {n} measured the Brennfjell glacier tongue and found it {m} metres shorter than "
+    "the year before. "
+)
+LONG_PARAGRAPH = "".join(GLACIER_SENTENCE.format(n=i, m=10 + i % 7) for i in range(1, 60))
+GLACIER = f"Glacier Survey Log\n\n{LONG_PARAGRAPH.strip()}\n"
+
+DOCS = {
+    "harbor.txt": HARBOR,
+    "orchard.md": ORCHARD,
+    "notice.txt": NOTICE,
+    "glacier.txt": GLACIER,
+}
+
+COMMANDS = ("ask", "quote", "sources", "reindex", "feedback")
+BOT_VARIABLES = (
+    "DISCORD_TOKEN",
+    "QABOT_CORPUS_DIR",
+    "QABOT_INDEX_DIR",
+    "QABOT_MOD_ROLE",
+    "QABOT_CHANNELS",
+    "QABOT_COOLDOWN_S",
+    "QABOT_DMS",
+    "QABOT_FEEDBACK_DB",
+)
+
+
+def write_corpus(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in DOCS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def hermetic_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No QABOT_* settings, token or .env from the developer's shell leak into a test."""
+    for name in BOT_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def session_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("shared")
+    return write_corpus(root / "corpus"), root / "index"
+
+
+@pytest.fixture(scope="session")
+def engine(session_dirs: tuple[Path, Path]) -> Engine:
+    """The real engine and model, loaded once, over a corpus no test changes."""
+    corpus, index = session_dirs
+    return Engine.open(EngineSettings(corpus_dir=corpus, index_dir=index))
+
+
+@pytest.fixture
+def own_engine(engine: Engine, session_dirs: tuple[Path, Path], tmp_path: Path) -> Engine:
+    """A real engine over a private copy of the corpus and index, for tests that change them."""
+    corpus, index = session_dirs
+    shutil.copytree(corpus, tmp_path / "corpus")
+    shutil.copytree(index, tmp_path / "index")
+    settings = EngineSettings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    return Engine.open(settings, build_if_missing=False)
+
+
+@pytest.fixture
+def bot_engine(engine: Engine) -> Engine:
+    """The engine the bot under test uses; override with own_engine where the corpus changes."""
+    return engine
+
+
+@pytest.fixture
+def bot_settings() -> dict[str, object]:
+    """Bot settings for the test; tests that exercise the cooldown set it themselves."""
+    return {"cooldown_s": 0}
+
+
+@pytest.fixture
+def simcord_bot(bot_engine: Engine, bot_settings: dict[str, object], tmp_path: Path) -> QABot:
+    return create_bot(engine=bot_engine, feedback_db=tmp_path / "feedback.sqlite3", **bot_settings)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """SimCord waits 5 s for the bot by default; builds embed text with the real model."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents and item.get_closest_marker("simcord") is None:
+            item.add_marker(pytest.mark.simcord(settle_timeout=120))
+
+
+@dataclass(frozen=True)
+class World:
+    env: simcord.Env
+    bot: QABot
+    guild: simcord.GuildHandle
+    channel: simcord.ChannelHandle
+    member: simcord.MemberActor
+    moderator: simcord.MemberActor
+    mods: simcord.RoleHandle
+
+    def add_member(self, name: str) -> simcord.MemberActor:
+        return self.guild.add_member(self.env.create_user(name))
+
+
+@pytest.fixture
+def world(simcord_env: simcord.Env, simcord_bot: QABot) -> World:
+    guild = simcord_env.create_guild("Docs Club")
+    channel = guild.create_text_channel("ask-the-docs")
+    member = guild.add_member(simcord_env.create_user("ada"))
+    mods = guild.create_role("Mods", permissions=discord.Permissions(manage_guild=True))
+    moderator = guild.add_member(simcord_env.create_user("mo"), roles=[mods])
+    return World(simcord_env, simcord_bot, guild, channel, member, moderator, mods)

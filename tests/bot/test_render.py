@@ -1,0 +1,124 @@
+"""Answers, passages, quotes and listings render within Discord's limits, whatever the text."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from bot import limits, render
+from index.engine import Engine
+from index.models import Answer, BuildReport, Citation, DocumentInfo, IndexStatus, Source
+from tests.bot.discord_rules import problems
+
+HUGE = " ".join(
+    f"Sentence {i} says **bold** things about _harbors_ and @everyone in <@&42>."
+    for i in range(400)
+)
+
+
+def citation(n: int, passage: str, **changes: object) -> Citation:
+    base = Citation(
+        n=n,
+        doc="notes/long.txt",
+        title="A Very Long Title " * 30,
+        meta={"Publication": "Weekly " * 50},
+        paragraph=7,
+        chunk_id=f"{n:016x}",
+        passage=passage,
+        quote=passage,
+        start=0,
+        end=len(passage),
+        sources=tuple(Source(f"Outlet {i}", "July 29") for i in range(60)),
+        score=1.0,
+    )
+    return replace(base, **changes)
+
+
+def test_answer_from_the_engine_shows_quote_citation_and_sources(engine: Engine) -> None:
+    answer = engine.answer("What failed because of the late frost in April?")
+    embed = render.answer_embed(answer)
+    assert answer.answered
+    assert "[1]" in embed.description
+    block = embed.fields[0].value
+    assert block.startswith("> A late frost in April destroyed most of the cherry blossoms")
+    assert "— Orchard Cooperative Report, ¶2 · Sources: Radio North (September 10)" in block
+    assert embed.footer.text.startswith("Answered in ")
+    assert problems(None, [embed]) == []
+
+
+def test_huge_answer_with_many_citations_still_fits() -> None:
+    cited = tuple(citation(n, HUGE) for n in range(1, 31))
+    answer = Answer("why? " * 400, True, HUGE, cited, (), 12.0)
+    embed = render.answer_embed(answer)
+    assert problems(None, [embed]) == []
+    assert len(embed.fields) == limits.FIELDS
+    assert embed.description.endswith("…")
+    # Shortened at a sentence end, with the Markdown still escaped.
+    assert embed.description.rstrip(" …").endswith(".")
+    assert "\\*\\*bold\\*\\*" in embed.description
+
+
+def test_abstention_says_so_and_lists_at_most_three_related_passages() -> None:
+    related = tuple(citation(n, HUGE) for n in range(1, 6))
+    embed = render.answer_embed(Answer("Who is the king?", False, "", (), related, 3.0))
+    assert embed.description.startswith(render.NOT_ANSWERED)
+    assert [f.name for f in embed.fields] == ["Related passage"] * 3
+    assert problems(None, [embed]) == []
+
+
+def test_show_passages_pages_a_long_passage_verbatim() -> None:
+    pages = render.passage_pages((citation(1, HUGE), citation(2, "Short one.")))
+    embeds = [e for page in pages for e in page]
+    assert len(embeds) > 2  # the long passage took several pages
+    assert "(1/" in embeds[0].title
+    for page in pages:
+        assert problems(None, page) == []
+    shown = " ".join(e.description for e in embeds[:-1])
+    # Every word of the passage is shown, in order, escaped but never shortened.
+    assert limits.escape(HUGE).split() == [w for w in shown.split() if w != ">"]
+
+
+def test_quote_of_a_5000_character_paragraph_fits_one_embed() -> None:
+    paragraph = "The glacier retreated again. " * 180
+    assert len(paragraph) > 5000
+    embed = render.quote_embed(citation(1, paragraph))
+    assert problems(None, [embed]) == []
+    assert embed.description.startswith("> The glacier retreated again.")
+    assert "…" in embed.description and "— A Very Long Title" in embed.description
+
+
+def test_sources_lists_pages_of_documents() -> None:
+    docs = [DocumentInfo(f"d{i}.txt", f"Title {i}", {"Volume": str(i)}, i) for i in range(45)]
+    status = IndexStatus(45, 990, "bundled", "float32", "2025-01-02T03:04:05+00:00", ("d1.txt",))
+    first = render.sources_embed(docs, status, page=1)
+    last = render.sources_embed(docs, status, page=99)
+    assert "45 documents · 990 passages · built 2025-01-02 03:04 UTC" in first.description
+    assert "page 1/3" in first.description and "page 3/3" in last.description
+    assert [f.name for f in last.fields] == [
+        "Title 40",
+        "Title 41",
+        "Title 42",
+        "Title 43",
+        "Title 44",
+    ]
+    assert "Volume: 44" in last.fields[-1].value
+    assert first.footer.text == "Changed since the build: d1.txt"
+    assert problems(None, [first]) == []
+
+
+def test_build_report_lists_changes_and_time() -> None:
+    report = BuildReport(("new.txt",), ("a.md",), ("gone.txt",), ("b.txt",), 40, 9, 2.5)
+    embed = render.build_embed(report)
+    fields = {f.name: f.value for f in embed.fields}
+    assert fields == {
+        "Added (1)": "`new.txt`",
+        "Changed (1)": "`a.md`",
+        "Removed (1)": "`gone.txt`",
+    }
+    assert "took 2.5 s" in embed.description
+
+
+@pytest.mark.parametrize("ms, text", [(12.4, "12 ms"), (1530.0, "1.5 s")])
+def test_time_taken_reads_naturally(ms: float, text: str) -> None:
+    assert render.took(ms) == text
