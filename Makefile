@@ -29,13 +29,13 @@ run: $(STAMP)
 	fi
 
 test: $(STAMP)
-	$(BIN)/ruff check index bot tests benchmarks
-	$(BIN)/ruff format --check index bot tests benchmarks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
 
 lint format:
-	$(BIN)/ruff format index bot tests benchmarks
-	$(BIN)/ruff check --fix index bot tests benchmarks
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'
