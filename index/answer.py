@@ -1,10 +1,10 @@
 """Retrieved chunks -> Answer: the 1-3 sentences that best answer, verbatim, with [n] markers.
 
-No language model writes anything: every answer sentence is a span of a document. A sentence is
-scored by how much of the question's weight (IDF of its stemmed terms) it covers, by the dense
-similarity of its passage, and by whether it holds the kind of thing asked for (a date for "when",
-a number for "how many"). When no sentence clears the bar, the engine abstains and lists the
-closest passages as related.
+No language model writes anything: every answer sentence is a span of a document. A sentence of
+the top passages is scored by the cosine of its in-context vector to the question, by how much of
+the question's weight (IDF of its stemmed terms) it and its passage cover, and by whether it holds
+the kind of thing asked for (a date for "when", a number for "how many"). When the best sentence
+does not clear the bar, the engine abstains and lists the closest passages as related.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def compose_answer(
     scored = score_sentences(question, question_vector, hits, idf, sentence_vectors)
     if not scored or confidence(scored[0]) < ANSWER_BAR:
         related = tuple(
-            _citation(i + 1, hits[i], hits[i].chunk.sentences)
+            cite(hits[i].chunk, i + 1, hits[i].chunk.sentences, hits[i].score)
             for i in range(min(RELATED, len(hits)))
         )
         return Answer(question, False, NOT_FOUND, (), related, took_ms)
@@ -147,17 +147,20 @@ def _assemble(question: str, hits: list[Hit], chosen: list[Scored], took_ms: flo
     citations = []
     for position, n in numbers.items():
         used = tuple(s.sentence for s in chosen if s.hit == position)
-        citations.append(_citation(n, hits[position], used))
+        citations.append(cite(hits[position].chunk, n, used, hits[position].score))
     related_positions = [i for i in range(len(hits)) if i not in numbers][:RELATED]
     related = tuple(
-        _citation(len(numbers) + j + 1, hits[i], hits[i].chunk.sentences)
+        cite(hits[i].chunk, len(numbers) + j + 1, hits[i].chunk.sentences, hits[i].score)
         for j, i in enumerate(related_positions)
     )
     return Answer(question, True, " ".join(parts), tuple(citations), related, took_ms)
 
 
-def _citation(n: int, hit: Hit, used: tuple[Sentence, ...]) -> Citation:
-    chunk = hit.chunk
+def cite(chunk: Chunk, n: int, used: tuple[Sentence, ...], score: float) -> Citation:
+    """A citation of a passage quoting the sentences used (all of them quote the whole passage).
+
+    Its sources are those the quoted sentences rest on; the front end fills in `meta`.
+    """
     first = min(s.start for s in used)
     last = max(s.end for s in used)
     quote = chunk.text[first - chunk.start : last - chunk.start]
@@ -176,5 +179,5 @@ def _citation(n: int, hit: Hit, used: tuple[Sentence, ...]) -> Citation:
         start=chunk.start,
         end=chunk.end,
         sources=tuple(sources),
-        score=round(hit.score, 6),
+        score=round(score, 6),
     )

@@ -13,13 +13,13 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from index import store
-from index.answer import compose_answer
+from index.answer import cite, compose_answer
 from index.build import build_index
 from index.embed import Embedder
 from index.errors import BuildInProgress, IndexCorrupt, IndexMissing, QuestionError
 from index.ingest import list_corpus
 from index.lexical import question_terms
-from index.models import Answer, BuildReport, Citation, DocumentInfo, IndexStatus
+from index.models import Answer, BuildReport, Chunk, Citation, DocumentInfo, IndexStatus
 from index.retrieve import Hit, rank, retrieve
 from index.settings import EngineSettings
 
@@ -182,25 +182,9 @@ class Engine:
         chunks = self._index.list_chunks(query.strip(), limit)
         return [(f"{c.title[:40]} ¶{c.paragraph}: {c.text[:50]}…", c.chunk_id) for c in chunks]
 
-    def _as_citation(self, index: store.StoredIndex, chunk, score: float) -> Citation:
-        sources = []
-        for sentence in chunk.sentences:
-            sources.extend(s for s in sentence.sources if s not in sources)
+    def _as_citation(self, index: store.StoredIndex, chunk: Chunk, score: float) -> Citation:
         meta = index.document_meta({chunk.doc_id}).get(chunk.doc_id, {})
-        return Citation(
-            1,
-            chunk.doc_id,
-            chunk.title,
-            meta,
-            chunk.paragraph,
-            chunk.chunk_id,
-            chunk.text,
-            chunk.text,
-            chunk.start,
-            chunk.end,
-            tuple(sources),
-            round(score, 6),
-        )
+        return replace(cite(chunk, 1, chunk.sentences, score), meta=meta)
 
 
 def check_question(question: str) -> str:
