@@ -59,16 +59,16 @@ def compose_answer(
     hits: list[Hit],
     idf: Callable[[str], float],
     sentence_vectors: Callable[[int], np.ndarray],
-    took_ms: float,
 ) -> Answer:
+    """The answer; its took_ms is 0, for the caller to fill in."""
     scored = score_sentences(question, question_vector, hits, idf, sentence_vectors)
     if not scored or confidence(scored[0]) < ANSWER_BAR:
         related = tuple(
             cite(hits[i].chunk, i + 1, hits[i].chunk.sentences, hits[i].score)
             for i in range(min(RELATED, len(hits)))
         )
-        return Answer(question, False, NOT_FOUND, (), related, took_ms)
-    return _assemble(question, hits, _choose(scored), took_ms)
+        return Answer(question, False, NOT_FOUND, (), related, 0.0)
+    return _assemble(question, hits, _choose(scored))
 
 
 def confidence(best: Scored) -> float:
@@ -133,7 +133,7 @@ def _choose(scored: list[Scored]) -> list[Scored]:
     return chosen
 
 
-def _assemble(question: str, hits: list[Hit], chosen: list[Scored], took_ms: float) -> Answer:
+def _assemble(question: str, hits: list[Hit], chosen: list[Scored]) -> Answer:
     # Citations in order of relevance: the passage holding the best sentence is [1].
     numbers: dict[int, int] = {}
     for item in chosen:
@@ -153,7 +153,7 @@ def _assemble(question: str, hits: list[Hit], chosen: list[Scored], took_ms: flo
         cite(hits[i].chunk, len(numbers) + j + 1, hits[i].chunk.sentences, hits[i].score)
         for j, i in enumerate(related_positions)
     )
-    return Answer(question, True, " ".join(parts), tuple(citations), related, took_ms)
+    return Answer(question, True, " ".join(parts), tuple(citations), related, 0.0)
 
 
 def cite(chunk: Chunk, n: int, used: tuple[Sentence, ...], score: float) -> Citation:

@@ -20,7 +20,7 @@ from index.errors import BuildInProgress, IndexCorrupt, IndexMissing, QuestionEr
 from index.ingest import list_corpus
 from index.lexical import question_terms
 from index.models import Answer, BuildReport, Chunk, Citation, DocumentInfo, IndexStatus
-from index.retrieve import Hit, rank, retrieve
+from index.retrieve import rank, retrieve
 from index.settings import EngineSettings
 
 # progress(done, total) is called from the building thread as files are processed.
@@ -70,10 +70,7 @@ class Engine:
         index = self._index
         vector = self.embedder.embed_query(question)
         hits = retrieve(index, vector, question_terms(question), self.settings.k)
-        took_ms = (time.perf_counter() - started) * 1000
-        result = compose_answer(
-            question, vector, hits, index.bm25.idf, index.sentence_vectors_of, took_ms
-        )
+        result = compose_answer(question, vector, hits, index.bm25.idf, index.sentence_vectors_of)
         return self._with_meta(index, result, started)
 
     def rank_documents(
@@ -90,15 +87,6 @@ class Engine:
                 best.setdefault(docs[row], score)
             results.append(list(best.items())[:depth])
         return results
-
-    def search(self, question: str, k: int | None = None) -> list[Hit]:
-        index = self._index
-        return retrieve(
-            index,
-            self.embedder.embed_query(question),
-            question_terms(question),
-            k or self.settings.k,
-        )
 
     def _with_meta(self, index: store.StoredIndex, result: Answer, started: float) -> Answer:
         cited = (*result.citations, *result.related)
