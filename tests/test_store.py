@@ -170,3 +170,18 @@ def test_damaged_index_files_give_a_clear_error_never_a_crash(
     # Loading may succeed only when the damage changed nothing that matters: then it must be whole.
     else:
         assert name == "manifest.json"
+
+
+def test_large_indexes_use_hnsw_and_still_rebuild_incrementally(corpus, tmp_path, monkeypatch):
+    import faiss
+
+    monkeypatch.setattr(store, "HNSW_MIN_VECTORS", 2)
+    build(corpus, tmp_path / "index", FakeEmbedder())
+    (corpus / "a.txt").write_text(DOCS["a.txt"] + " The ice broke in April.")
+    report = build(corpus, tmp_path / "index", FakeEmbedder())
+    loaded = store.load(tmp_path / "index", "fake-weights", 16)
+    assert isinstance(loaded.vectors, faiss.IndexHNSWFlat)
+    assert report.embedded == 1 and len(loaded) == 3
+    vector = FakeEmbedder().embed_query("The council met twice. It approved the budget")
+    _, rows = loaded.vectors.search(vector[None, :], 1)
+    assert loaded.chunks_at([int(rows[0][0])])[0].doc_id == "sub/c.txt"
