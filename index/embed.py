@@ -25,7 +25,7 @@ WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 
 
 class Embedder:
-    def __init__(self, model: str = BUNDLED_MODEL, dtype: str = "auto", batch_size: int = 32):
+    def __init__(self, model: str = BUNDLED_MODEL, dtype: str = "auto", batch_size: int = 8):
         import torch
         from sentence_transformers import SentenceTransformer
 

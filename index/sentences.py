@@ -19,7 +19,8 @@ _LIST_MARKER = re.compile(r"\s*(?:[•▪◦*\-–—]|\d{1,3}[.)])\s+")
 
 
 def _is_abbreviation(text: str, period_at: int) -> bool:
-    match = _WORD_BEFORE.search(text, 0, period_at + 1)
+    # Look back only a little: searching from the text start made splitting quadratic.
+    match = _WORD_BEFORE.search(text, max(0, period_at - 64), period_at + 1)
     if not match:
         return False
     word = match.group(1).lower()
