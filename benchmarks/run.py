@@ -104,33 +104,30 @@ def measure_serving(
     return runs
 
 
+def _qabot_eval(*args: str) -> dict:
+    """`qabot eval --json ...` in its own process, as a user runs it."""
+    qabot = str(Path(PYTHON).parent / "qabot")
+    done = subprocess.run(
+        [qabot, "eval", "--json", *args],
+        cwd=ROOT,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
 def measure_quality(workdir: Path, index_10k: Path | None) -> dict:
     seed_dev = ROOT / "tests/data/seed_dev.jsonl"
     corpus = ROOT / "docs_corpus"
-    qabot = [str(Path(PYTHON).parent / "qabot"), "eval", "--json"]
-    ours = json.loads(
-        subprocess.run(
-            [*qabot, str(seed_dev), "--corpus", str(corpus), "--index", str(workdir / "seed")],
-            cwd=ROOT,
-            env=ENV,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    )
+    ours = _qabot_eval(str(seed_dev), "--corpus", str(corpus), "--index", str(workdir / "seed"))
     ours.pop("failures", None)
     base, _ = _worker("quality", "baseline", str(corpus), str(workdir / "seed-base"), str(seed_dev))
     result = {"seed_dev": {"ours": ours, "baseline": base}}
     if index_10k is not None:
-        beir = subprocess.run(
-            [*qabot, "--beir", str(SCIFACT), "--index", str(index_10k)],
-            cwd=ROOT,
-            env=ENV,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        result["scifact_train"] = {"ours": json.loads(beir)}
+        beir = _qabot_eval("--beir", str(SCIFACT), "--index", str(index_10k))
+        result["scifact_train"] = {"ours": beir}
     return result
 
 

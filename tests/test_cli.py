@@ -107,11 +107,16 @@ def test_build_json_reports_an_incremental_build(capsys, tmp_path):
     assert second["embedded"] == 1
 
 
-def test_status_lists_files_changed_since_the_build(capsys, tmp_path):
+def one_file_corpus(tmp_path) -> tuple:
+    """A corpus of one small file, and the flags that point the CLI at it and its index."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "a.txt").write_text("A\n\nOne sentence.")
-    index = ["--corpus", str(corpus), "--index", str(tmp_path / "index")]
+    return corpus, ["--corpus", str(corpus), "--index", str(tmp_path / "index")]
+
+
+def test_status_lists_files_changed_since_the_build(capsys, tmp_path):
+    corpus, index = one_file_corpus(tmp_path)
     run(capsys, "index", "build", *index)
     (corpus / "b.txt").write_text("B\n\nAnother sentence.")
     code, out, _ = run(capsys, "index", "status", *index)
@@ -119,10 +124,7 @@ def test_status_lists_files_changed_since_the_build(capsys, tmp_path):
 
 
 def test_corrupt_index_gives_a_clear_error(capsys, tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "a.txt").write_text("A\n\nOne sentence.")
-    index = ["--corpus", str(corpus), "--index", str(tmp_path / "index")]
+    _, index = one_file_corpus(tmp_path)
     run(capsys, "index", "build", *index)
     next((tmp_path / "index").glob("build-*/vectors.faiss")).write_bytes(b"junk")
     code, _, err = run(capsys, "ask", *index, "What is here?")
