@@ -52,11 +52,11 @@ def build_index(
         if not files:
             raise CorpusError(f"no usable .txt, .md or .jsonl document in {corpus_dir}")
         old_files = previous.manifest["files"] if previous else {}
+        states = {f.rel_path: _state(f, old_files) for f in files}
         plan = _Plan(warnings=warnings)
         embedded = 0
         for done, file in enumerate(files, start=1):
-            unchanged = old_files.get(file.rel_path, {}).get("sha256") == file.sha256
-            if unchanged and previous:
+            if states[file.rel_path] == "unchanged" and previous:
                 _reuse_file(plan, file, previous)
             else:
                 _read_file(plan, file, previous)
@@ -64,36 +64,30 @@ def build_index(
                 embedded += _embed_pending(plan, embedder)
             if progress:
                 progress(done, len(files))
-        manifest = _manifest(embedder, files, plan)
         store.write_build(
             index_dir,
-            manifest,
+            _manifest(embedder, files, plan),
             plan.chunks,
             plan.documents,
             _stack(plan.vectors, embedder.dim),
             _stack(plan.sentence_vectors, embedder.dim),
         )
-    current = {f.rel_path for f in files}
     return BuildReport(
-        added=tuple(sorted(current - set(old_files))),
-        changed=tuple(
-            sorted(
-                f.rel_path
-                for f in files
-                if f.rel_path in old_files and old_files[f.rel_path]["sha256"] != f.sha256
-            )
-        ),
-        removed=tuple(sorted(set(old_files) - current)),
-        unchanged=tuple(
-            sorted(
-                f.rel_path for f in files if old_files.get(f.rel_path, {}).get("sha256") == f.sha256
-            )
-        ),
+        added=tuple(sorted(p for p, state in states.items() if state == "added")),
+        changed=tuple(sorted(p for p, state in states.items() if state == "changed")),
+        removed=tuple(sorted(set(old_files) - set(states))),
+        unchanged=tuple(sorted(p for p, state in states.items() if state == "unchanged")),
         chunks=len(plan.chunks),
         embedded=embedded,
         seconds=round(time.perf_counter() - started, 3),
         skipped=tuple(plan.warnings),
     )
+
+
+def _state(file: CorpusFile, old_files: dict) -> str:
+    if file.rel_path not in old_files:
+        return "added"
+    return "unchanged" if old_files[file.rel_path].get("sha256") == file.sha256 else "changed"
 
 
 def _reuse_file(plan: _Plan, file: CorpusFile, previous: StoredIndex) -> None:
