@@ -1,7 +1,8 @@
 """The index on disk: a plain folder per build, swapped in by rewriting one pointer file.
 
     index_dir/CURRENT          name of the live build folder (replaced atomically)
-    index_dir/build-*/         manifest.json, vectors.faiss, chunks.sqlite, bm25/
+    index_dir/build-*/         manifest.json, vectors.faiss (chunks), sentences.npy (their
+                               sentences), chunks.sqlite (text and citations), bm25/
 
 A build is written to a new folder and only then named in CURRENT, so a crash mid-build leaves the
 previous index serving. Loading checks the manifest and every file's checksum: a damaged index
