@@ -32,6 +32,14 @@ class EngineSettings:
             index_dir=Path(index_dir or env.get("QABOT_INDEX_DIR") or DEFAULT_INDEX_DIR),
             model=env.get("QABOT_MODEL") or BUNDLED_MODEL,
             dtype=env.get("QABOT_DTYPE") or "auto",
-            k=int(env.get("QABOT_K") or 5),
+            k=_positive_int("QABOT_K", env.get("QABOT_K") or "5"),
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _positive_int(name: str, text: str) -> int:
+    from index.errors import QabotError
+
+    if not text.strip().isdigit() or int(text) < 1:
+        raise QabotError(f"{name} must be a whole number of at least 1, not {text!r}")
+    return int(text)

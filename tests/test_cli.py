@@ -190,3 +190,9 @@ def test_eval_beir_scores_and_writes_a_trec_run(capsys, tmp_path):
     assert code == 0 and scores["queries"] == 2 and scores["ndcg_at_10"] == 1.0
     first = run_file.read_text().splitlines()[0].split()
     assert first[:4] == ["q1", "Q0", "d1", "1"] and first[5] == "qabot"
+
+
+def test_a_bad_setting_is_a_clear_error(capsys, paths, monkeypatch):
+    monkeypatch.setenv("QABOT_K", "many")
+    code, _, err = run(capsys, "ask", *paths, "Who is the Kremlin spokesperson?")
+    assert code == 1 and "QABOT_K must be a whole number" in err
