@@ -10,7 +10,15 @@ import discord
 
 from bot import limits
 from bot.feedback import FeedbackSummary
-from index.models import Answer, BuildReport, Citation, DocumentInfo, IndexStatus, Source
+from index.answer import NOT_FOUND
+from index.models import (
+    Answer,
+    BuildReport,
+    Citation,
+    DocumentInfo,
+    IndexStatus,
+    format_sources,
+)
 
 ANSWERED = discord.Colour(0x3BA55D)
 ABSTAINED = discord.Colour(0x99AAB5)
@@ -26,7 +34,7 @@ USAGE = (
     "Ask me a question about the documents, e.g. `/ask question: Who announced the agreement?`, "
     "or mention me with your question. `/quote` posts a passage, `/sources` lists the documents."
 )
-NOT_ANSWERED = "The documents don't answer this question."
+NOT_ANSWERED = NOT_FOUND
 
 
 def content(text: str) -> str:
@@ -42,16 +50,11 @@ def cooldown(retry_after: float) -> str:
     return f"One question at a time, please: try again in {max(retry_after, 0.1):.1f} s."
 
 
-def sources_text(sources: tuple[Source, ...]) -> str:
-    """'Regnum (July 29); Izvestiya (July 29)'."""
-    return "; ".join(f"{s.name} ({s.date})" if s.date else s.name for s in sources)
-
-
 def citation_line(c: Citation) -> str:
     """'— Title, ¶7 · Sources: Regnum (July 29)', on one line and Markdown-escaped."""
     line = f"— {limits.one_line(c.title)}, ¶{c.paragraph}"
     if c.sources:
-        line += f" · Sources: {sources_text(c.sources)}"
+        line += f" · Sources: {format_sources(c.sources)}"
     return limits.escape(limits.shorten(line, 400))
 
 
@@ -114,7 +117,7 @@ def _passage_embeds(c: Citation) -> list[discord.Embed]:
 def _passage_footer(c: Citation) -> str:
     parts = [c.doc, f"ref {c.chunk_id}"]
     if c.sources:
-        parts.append(f"Sources: {sources_text(c.sources)}")
+        parts.append(f"Sources: {format_sources(c.sources)}")
     return " · ".join(parts)
 
 

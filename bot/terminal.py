@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from index.models import Answer, BuildReport, Citation, IndexStatus, Source
-
-
-def format_sources(sources: tuple[Source, ...]) -> str:
-    return "; ".join(f"{s.name} ({s.date})" if s.date else s.name for s in sources)
+from index.models import Answer, BuildReport, Citation, IndexStatus, format_sources
 
 
 def format_meta(meta: dict[str, str]) -> str:

@@ -13,6 +13,11 @@ class Source:
     date: str | None = None
 
 
+def format_sources(sources: tuple[Source, ...]) -> str:
+    """'Regnum (July 29); Izvestiya (July 29)', as every front end shows them."""
+    return "; ".join(f"{s.name} ({s.date})" if s.date else s.name for s in sources)
+
+
 @dataclass(frozen=True)
 class Sentence:
     """One sentence as character offsets into its document, with the sources it rests on."""
