@@ -18,10 +18,18 @@ from index.embed import Embedder
 from index.errors import BuildInProgress, CorpusError
 from index.ingest import CorpusFile, list_corpus, read_documents
 from index.models import BuildReport, Chunk, DocumentInfo
-from index.store import FORMAT_VERSION, StoredIndex, search_text, sentence_spans
+from index.store import (
+    FORMAT_VERSION,
+    StoredIndex,
+    StoredSentences,
+    search_text,
+    sentence_spans,
+)
 
 Progress = Callable[[int, int], None]
 EMBED_FLUSH = 512  # chunks gathered before embedding, so batches stay full across small files
+# Sentence vectors are stored as float16; holding them so while building halves the peak memory.
+SENTENCE_DTYPE = np.float16
 
 
 @dataclass
@@ -31,7 +39,7 @@ class _Plan:
     chunks: list[tuple[str, Chunk]] = field(default_factory=list)
     documents: list[tuple[str, DocumentInfo]] = field(default_factory=list)
     vectors: list[np.ndarray | None] = field(default_factory=list)
-    sentence_vectors: list[np.ndarray | None] = field(default_factory=list)
+    sentence_vectors: list[np.ndarray | StoredSentences | None] = field(default_factory=list)
     pending: list[int] = field(default_factory=list)  # positions still to embed
     doc_ids: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
@@ -70,7 +78,7 @@ def build_index(
             plan.chunks,
             plan.documents,
             _stack(plan.vectors, embedder.dim),
-            _stack(plan.sentence_vectors, embedder.dim),
+            plan.sentence_vectors,
         )
     return BuildReport(
         added=tuple(sorted(p for p, state in states.items() if state == "added")),
@@ -93,10 +101,10 @@ def _state(file: CorpusFile, old_files: dict) -> str:
 def _reuse_file(plan: _Plan, file: CorpusFile, previous: StoredIndex) -> None:
     rows = previous.chunks_of_file(file.rel_path)
     vectors = previous.vectors_of([row for row, _ in rows])
-    for (row, chunk), vector in zip(rows, vectors, strict=True):
+    plan.sentence_vectors.extend(previous.stored_sentences_of_file(file.rel_path))
+    for (_, chunk), vector in zip(rows, vectors, strict=True):
         plan.chunks.append((file.rel_path, chunk))
         plan.vectors.append(vector)
-        plan.sentence_vectors.append(previous.sentence_vectors_of(row))
     for info in previous.documents(file.rel_path):
         plan.documents.append((file.rel_path, info))
         plan.doc_ids.add(info.doc)
@@ -124,7 +132,7 @@ def _read_file(plan: _Plan, file: CorpusFile, previous: StoredIndex | None) -> N
             plan.chunks.append((file.rel_path, chunk))
             if found and found[1].title == chunk.title and found[1].heading == chunk.heading:
                 plan.vectors.append(previous.vectors_of([found[0]])[0])
-                plan.sentence_vectors.append(previous.sentence_vectors_of(found[0]))
+                plan.sentence_vectors.append(previous.sentence_vectors_of(found[0], SENTENCE_DTYPE))
             else:
                 plan.pending.append(len(plan.vectors))
                 plan.vectors.append(None)
@@ -140,7 +148,7 @@ def _embed_pending(plan: _Plan, embedder: Embedder) -> int:
     )
     for position, vector, per_sentence in zip(plan.pending, vectors, sentence_vectors, strict=True):
         plan.vectors[position] = vector
-        plan.sentence_vectors[position] = per_sentence
+        plan.sentence_vectors[position] = per_sentence.astype(SENTENCE_DTYPE)
     count = len(plan.pending)
     plan.pending.clear()
     return count

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from index import store
@@ -48,14 +49,19 @@ class Engine:
 
         Raises IndexCorrupt (clear message, says to run `qabot index build`) or CorpusError.
         """
-        embedder = embedder or Embedder(settings.model, settings.dtype, settings.batch_size)
-        try:
-            index = store.load(settings.index_dir, embedder.weights_sha256, embedder.dim)
-        except IndexMissing:
-            if not build_if_missing:
-                raise
-            build_index(settings.corpus_dir, settings.index_dir, embedder, None)
-            index = store.load(settings.index_dir, embedder.weights_sha256, embedder.dim)
+        # Loading the model is mostly imports; reading the index is mostly checksums and file
+        # reads, which release the GIL. Overlapped, a cold start costs the longer of the two.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            reading = pool.submit(store.read, settings.index_dir)
+            embedder = embedder or Embedder(settings.model, settings.dtype, settings.batch_size)
+            try:
+                index = reading.result()
+            except IndexMissing:
+                if not build_if_missing:
+                    raise
+                build_index(settings.corpus_dir, settings.index_dir, embedder, None)
+                index = store.read(settings.index_dir)
+        store.check_model(index, embedder.weights_sha256, embedder.dim)
         return cls(settings, embedder, index)
 
     # ---- questions ---------------------------------------------------------------------

@@ -18,6 +18,8 @@ import shutil
 import sqlite3
 import threading
 import time
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 import faiss
@@ -46,6 +48,8 @@ CREATE TABLE chunks (row INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE NOT NULL, fil
 CREATE TABLE documents (doc TEXT PRIMARY KEY, file TEXT NOT NULL, title TEXT NOT NULL,
     meta TEXT NOT NULL, chunks INTEGER NOT NULL);
 CREATE INDEX chunks_by_doc ON chunks (doc, paragraph);
+CREATE INDEX chunks_by_file ON chunks (file, row);
+CREATE INDEX documents_by_file ON documents (file);
 """
 
 
@@ -58,6 +62,18 @@ def sentence_spans(chunk: Chunk) -> list[tuple[int, int]]:
     """Where the chunk's sentences sit inside its search_text (which ends with the chunk text)."""
     shift = len(search_text(chunk)) - len(chunk.text) - chunk.start
     return [(s.start + shift, s.end + shift) for s in chunk.sentences]
+
+
+@dataclass(frozen=True)
+class StoredSentences:
+    """A chunk's sentence vectors inside a previous build's file, copied as bytes when reused.
+
+    Reused vectors are never loaded: a rebuild of a large corpus would otherwise hold them twice.
+    """
+
+    path: Path
+    offset: int  # bytes from the start of the file
+    rows: int
 
 
 class StoredIndex:
@@ -102,12 +118,24 @@ class StoredIndex:
         marks = ",".join("?" * len(rows))
         return dict(self._query(f"SELECT row, doc FROM chunks WHERE row IN ({marks})", tuple(rows)))
 
-    def sentence_vectors_of(self, row: int) -> np.ndarray:
-        """The vectors of one chunk's sentences, in order."""
+    def sentence_vectors_of(self, row: int, dtype: type = np.float32) -> np.ndarray:
+        """The vectors of one chunk's sentences, in order (stored as float16)."""
         first, count = self._query(
             "SELECT first_sentence, json_array_length(sentences) FROM chunks WHERE row = ?", (row,)
         )[0]
-        return np.asarray(self.sentence_vectors[first : first + count], dtype=np.float32)
+        return np.array(self.sentence_vectors[first : first + count], dtype=dtype)
+
+    def stored_sentences_of_file(self, file: str) -> list[StoredSentences]:
+        """Where each of the file's chunks (in row order) keeps its sentence vectors."""
+        width = self.sentence_vectors.shape[1] * self.sentence_vectors.itemsize
+        start = getattr(self.sentence_vectors, "offset", 0)  # the .npy header's length
+        rows = self._query(
+            "SELECT first_sentence, json_array_length(sentences) FROM chunks"
+            " WHERE file = ? ORDER BY row",
+            (file,),
+        )
+        path = self.folder / SENTENCES
+        return [StoredSentences(path, start + first * width, count) for first, count in rows]
 
     def chunk_by_id(self, chunk_id: str) -> tuple[int, Chunk] | None:
         rows = self._query(_SELECT + " WHERE chunk_id = ?", (chunk_id,))
@@ -191,9 +219,12 @@ def write_build(
     chunks: list[tuple[str, Chunk]],
     documents: list[tuple[str, DocumentInfo]],
     vectors: np.ndarray,
-    sentence_vectors: np.ndarray,
+    sentence_vectors: list[np.ndarray | StoredSentences],
 ) -> Path:
-    """Write a complete build into a new folder and make it the live one. Returns the folder."""
+    """Write a complete build into a new folder and make it the live one. Returns the folder.
+
+    sentence_vectors holds one (sentences, dim) array per chunk, in chunk order.
+    """
     index_dir.mkdir(parents=True, exist_ok=True)
     folder = (
         index_dir
@@ -204,7 +235,7 @@ def write_build(
     try:
         _write_table(partial / TABLE, chunks, documents)
         faiss.write_index(_vector_index(vectors), str(partial / VECTORS))
-        np.save(partial / SENTENCES, sentence_vectors.astype(np.float16))
+        _write_sentence_vectors(partial / SENTENCES, sentence_vectors, vectors.shape[1])
         Bm25Index.build([search_text(c) for _, c in chunks]).save(partial / BM25_DIR)
         manifest = {**manifest, "chunk_count": len(chunks), "checksums": _checksums(partial)}
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
@@ -216,6 +247,49 @@ def write_build(
         raise
     _remove_old_builds(index_dir, keep={folder.name})
     return folder
+
+
+def _write_sentence_vectors(
+    path: Path, parts: list[np.ndarray | StoredSentences], dim: int
+) -> None:
+    """One float16 .npy written part by part; reused parts are copied from the old file."""
+    width = dim * np.dtype(np.float16).itemsize
+    rows = sum(len(part) if isinstance(part, np.ndarray) else part.rows for part in parts)
+    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float16))}
+    header |= {"fortran_order": False, "shape": (rows, dim)}
+    with path.open("wb") as handle, ExitStack() as sources:
+        np.lib.format.write_array_header_1_0(handle, header)
+        opened: dict[Path, int] = {}
+        pending: StoredSentences | None = None  # adjacent reused parts, copied in one read
+
+        def copy(stored: StoredSentences) -> None:
+            if stored.path not in opened:
+                opened[stored.path] = sources.enter_context(stored.path.open("rb")).fileno()
+            size = stored.rows * width
+            data = os.pread(opened[stored.path], size, stored.offset)
+            if len(data) != size:
+                raise IndexCorrupt(f"the index file {stored.path} is truncated; {REBUILD_HINT}")
+            handle.write(data)
+
+        for part in parts:
+            if isinstance(part, StoredSentences):
+                if (
+                    pending
+                    and pending.path == part.path
+                    and (pending.offset + pending.rows * width == part.offset)
+                ):
+                    pending = StoredSentences(part.path, pending.offset, pending.rows + part.rows)
+                    continue
+                if pending:
+                    copy(pending)
+                pending = part
+                continue
+            if pending:
+                copy(pending)
+                pending = None
+            handle.write(np.ascontiguousarray(part, dtype=np.float16).tobytes())
+        if pending:
+            copy(pending)
 
 
 def _vector_index(vectors: np.ndarray) -> faiss.Index:
@@ -347,15 +421,17 @@ _MANIFEST_FIELDS = {
 
 
 def load(index_dir: Path, expect_model_sha256: str, expect_dim: int) -> StoredIndex:
+    stored = read(index_dir)
+    check_model(stored, expect_model_sha256, expect_dim)
+    return stored
+
+
+def read(index_dir: Path) -> StoredIndex:
+    """The live build, its files checked against the manifest; no model needed yet."""
     manifest = read_manifest(index_dir)
     folder = live_folder(index_dir)
     assert folder is not None
     _check_files(folder, manifest)
-    if manifest.get("model_sha256") != expect_model_sha256 or manifest.get("dim") != expect_dim:
-        raise IndexCorrupt(
-            f"the index was built with another model ({manifest.get('model')}, "
-            f"dimension {manifest.get('dim')}); {REBUILD_HINT}"
-        )
     try:
         vectors = faiss.read_index(str(folder / VECTORS))
         bm25 = Bm25Index.load(folder / BM25_DIR)
@@ -366,9 +442,19 @@ def load(index_dir: Path, expect_model_sha256: str, expect_dim: int) -> StoredIn
         raise IndexCorrupt(
             f"the index at {folder} can't be read ({error}); {REBUILD_HINT}"
         ) from error
-    if vectors.ntotal != len(stored) or rows != len(stored) or vectors.d != expect_dim:
+    if vectors.ntotal != len(stored) or rows != len(stored) or vectors.d != manifest.get("dim"):
         raise IndexCorrupt(f"the index files at {folder} disagree in size; {REBUILD_HINT}")
     return stored
+
+
+def check_model(stored: StoredIndex, expect_model_sha256: str, expect_dim: int) -> None:
+    """Raises IndexCorrupt when the index was built with another model than the one loaded."""
+    manifest = stored.manifest
+    if manifest.get("model_sha256") != expect_model_sha256 or manifest.get("dim") != expect_dim:
+        raise IndexCorrupt(
+            f"the index was built with another model ({manifest.get('model')}, "
+            f"dimension {manifest.get('dim')}); {REBUILD_HINT}"
+        )
 
 
 def _check_files(folder: Path, manifest: dict) -> None:

@@ -86,6 +86,27 @@ def test_unchanged_corpus_embeds_nothing_and_removed_files_drop_out(corpus, tmp_
     assert loaded.find_text("grain") == []
 
 
+def _sentence_vectors_by_chunk(index: Path) -> dict[str, list]:
+    loaded = store.load(index, "fake-weights", 16)
+    return {
+        chunk.chunk_id: loaded.sentence_vectors_of(row).tolist()
+        for file in loaded.manifest["files"]
+        for row, chunk in loaded.chunks_of_file(file)
+    }
+
+
+def test_an_incremental_build_stores_the_same_sentence_vectors_as_a_fresh_one(corpus, tmp_path):
+    build(corpus, tmp_path / "incremental", FakeEmbedder())
+    (corpus / "b.md").write_text(DOCS["b.md"] + " Imports fell.")  # between two reused files
+    (corpus / "d.txt").write_text("Delta\n\nA new file arrives. It has two sentences.")
+    build(corpus, tmp_path / "incremental", FakeEmbedder())
+    build(corpus, tmp_path / "fresh", FakeEmbedder())
+
+    incremental = _sentence_vectors_by_chunk(tmp_path / "incremental")
+    assert incremental == _sentence_vectors_by_chunk(tmp_path / "fresh")
+    assert len(incremental) == 4 and all(len(v) >= 2 for v in incremental.values())
+
+
 def test_a_crash_mid_build_leaves_the_previous_index_serving(corpus, tmp_path, monkeypatch):
     build(corpus, tmp_path / "index", FakeEmbedder())
     before = store.load(tmp_path / "index", "fake-weights", 16).folder
