@@ -2,6 +2,7 @@
 
 python -m benchmarks.probes embed CORPUS   texts/s of several encode paths, query latency
 python -m benchmarks.probes faiss INDEX QUESTIONS   HNSW recall@10 and latency against exact
+python -m benchmarks.probes contention WORKDIR QUESTIONS   answer latency while the cores are busy
 """
 
 from __future__ import annotations
@@ -142,7 +143,7 @@ def faiss_probe(index_path: Path, questions: list[str]) -> dict:
     queries = Embedder(dtype="float32").embed(questions)
     result = {"vectors": int(chunks.ntotal), "results": _compare(vectors, queries)}
     sentences = index_path.with_name("sentences.npy")
-    if sentences.exists():
+    if sentences.exists() and chunks.ntotal < 20_000:  # larger tiers are a large point already
         more = np.vstack([vectors, np.load(sentences).astype(np.float32)])
         result["with_sentences"] = {"vectors": len(more), "results": _compare(more, queries)}
     return result
@@ -177,6 +178,76 @@ def _search_ms(index, queries: np.ndarray) -> tuple[float, list[np.ndarray]]:
         times.append((time.perf_counter() - started) * 1000)
         rows.append(found[0])
     return statistics.median(times), rows
+
+
+def contention_probe(workdir: Path, questions: list[str]) -> dict:
+    """Engine.answer latency on idle cores, then while the cores are busy embedding.
+
+    Busy twice: a thread of this process embedding chunks (what /reindex does inside the bot),
+    and another process embedding (any other program on the machine). The torch/OpenMP wait
+    policy this process runs with is the variable; run.py runs the probe once per policy.
+    """
+    import subprocess
+    import threading
+
+    from index.engine import Engine
+    from index.settings import EngineSettings
+
+    settings = EngineSettings(corpus_dir=workdir / "corpus", index_dir=workdir / "index")
+    engine = Engine.open(settings, build_if_missing=False)
+    texts, questions = _texts(workdir / "corpus", limit=32), questions[:QUERIES]
+    result = {"idle": _answer_ms(engine, questions)}
+
+    stop = threading.Event()
+
+    def reindex() -> None:
+        while not stop.is_set():
+            engine.embedder.embed(texts)
+
+    thread = threading.Thread(target=reindex)
+    thread.start()
+    result["embedding_in_a_thread"] = _answer_ms(engine, questions)
+    stop.set()
+    thread.join()
+
+    # the other program keeps libgomp's own default, whatever this process uses
+    env = {**os.environ, "GOMP_SPINCOUNT": LIBGOMP_DEFAULT_SPINCOUNT}
+    env.pop("OMP_WAIT_POLICY", None)
+    burn = [sys.executable, "-m", "benchmarks.probes", "burn", str(workdir / "corpus"), "-"]
+    other = subprocess.Popen(burn, env=env, stdout=subprocess.PIPE, text=True)
+    assert other.stdout is not None
+    other.stdout.readline()  # "ready": its model is loaded and it is embedding
+    try:
+        result["embedding_in_another_process"] = _answer_ms(engine, questions)
+    finally:
+        other.kill()
+        other.wait()
+    return result
+
+
+LIBGOMP_DEFAULT_SPINCOUNT = "300000"  # libgomp's spin count when OMP_WAIT_POLICY is unset
+
+
+def _answer_ms(engine, questions: list[str]) -> dict[str, float]:
+    for question in questions[:5]:
+        engine.answer(question)
+    times = []
+    for question in questions:
+        started = time.perf_counter()
+        engine.answer(question)
+        times.append((time.perf_counter() - started) * 1000)
+    return {"p50": statistics.median(times), "p95": float(np.percentile(times, 95))}
+
+
+def burn(corpus: Path, _: list[str]) -> dict:
+    """Embed the corpus's chunks in a loop until killed (the busy neighbour of the probe)."""
+    from index.embed import Embedder
+
+    embedder, texts = Embedder(), _texts(corpus, limit=32)
+    embedder.embed(texts[:8])
+    print("ready", flush=True)
+    while True:
+        embedder.embed(texts)
 
 
 LARGE_FILE = Path("/usr/share/doc/bash/CHANGES.gz")  # 0.44 MB of real text
@@ -248,6 +319,6 @@ _original_is_abbreviation = _load_original()
 if __name__ == "__main__":
     task, path, questions_file = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
     questions = json.loads(Path(questions_file).read_text()) if questions_file != "-" else []
-    probes = {"embed": embed_probe, "faiss": faiss_probe, "chunk": chunk_probe}
-    probe = {**probes, "imports": imports_probe}[task]
+    probes = {"embed": embed_probe, "faiss": faiss_probe, "chunk": chunk_probe, "burn": burn}
+    probe = {**probes, "imports": imports_probe, "contention": contention_probe}[task]
     print(json.dumps(probe(path, questions)), flush=True)

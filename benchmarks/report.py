@@ -265,6 +265,7 @@ def _probe_rows(results: dict) -> list[str]:
             f"Word pieces fed to the model for the 1k tier: ours {t['ours']:,},"
             f" baseline {t['baseline']:,} ({t['ours'] / t['baseline']:.2f}×).",
         ]
+    lines += _contention_rows(results.get("contention_probe", {}))
     chunking = results.get("chunking_probe")
     if chunking:
         lines += [
@@ -278,6 +279,28 @@ def _probe_rows(results: dict) -> list[str]:
         lines += ["", "Cold start budget (process start plus imports, before any model or index):"]
     for name, seconds in results.get("imports_probe", {}).items():
         lines.append(f"- Process start + `{name}`: {_fmt(spread(seconds), 2)} s")
+    return lines
+
+
+def _contention_rows(probe: dict) -> list[str]:
+    if not probe:
+        return []
+    scenarios = ("idle", "embedding_in_a_thread", "embedding_in_another_process")
+    lines = [
+        "",
+        "Answer latency (1k tier, ms, p50 / p95) while both cores are busy embedding, by the"
+        " OpenMP wait policy of the answering process:",
+        "",
+        "| Wait policy | cores idle | a /reindex in the same process | another process |",
+        "|---|---|---|---|",
+    ]
+    for policy, runs in probe.items():
+        cells = []
+        for scenario in scenarios:
+            p50 = spread([r[scenario]["p50"] for r in runs])
+            p95 = spread([r[scenario]["p95"] for r in runs])
+            cells.append(f"{_fmt(p50)} / {_fmt(p95)}")
+        lines.append(f"| {policy} | " + " | ".join(cells) + " |")
     return lines
 
 

@@ -25,18 +25,24 @@ from pathlib import Path
 from benchmarks import report
 from benchmarks.cache import CACHE_DIR, VectorCache, seed_from_index
 from benchmarks.corpora import SCIFACT, Tier, make_tier
+from benchmarks.probes import LIBGOMP_DEFAULT_SPINCOUNT
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = CACHE_DIR / "work"
 PYTHON = sys.executable
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONWARNINGS": "ignore"}
+ENV.pop("OMP_WAIT_POLICY", None)  # ours runs as shipped: the engine sets it
+# The baseline keeps libgomp's own default (its spin count when OMP_WAIT_POLICY is unset).
+LIBGOMP_DEFAULT_ENV = {**ENV, "GOMP_SPINCOUNT": LIBGOMP_DEFAULT_SPINCOUNT}
 
 
-def _worker(*args: str, module: str = "benchmarks.worker") -> tuple[dict, float | None]:
+def _worker(
+    *args: str, module: str = "benchmarks.worker", env: dict | None = None
+) -> tuple[dict, float | None]:
     """Run one measurement process; returns its result and seconds from spawn to first answer."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        [PYTHON, "-m", module, *args], cwd=ROOT, env=ENV, stdout=subprocess.PIPE, text=True
+        [PYTHON, "-m", module, *args], cwd=ROOT, env=env or ENV, stdout=subprocess.PIPE, text=True
     )
     first, result = None, {}
     assert process.stdout is not None
@@ -84,7 +90,8 @@ def measure_builds(tier: Tier, repeats: int) -> dict[str, list[dict]]:
     for repeat in range(repeats):
         for pipeline in ("ours", "baseline"):
             workdir = WORK / f"{tier.name}-{pipeline}"
-            result, _ = _worker("build", pipeline, str(tier.folder), str(workdir))
+            env = LIBGOMP_DEFAULT_ENV if pipeline == "baseline" else ENV
+            result, _ = _worker("build", pipeline, str(tier.folder), str(workdir), env=env)
             runs[pipeline].append(result)
             print(f"  build {pipeline} #{repeat + 1}: {result['seconds']:.1f} s", flush=True)
     return runs
@@ -97,7 +104,8 @@ def measure_serving(
     runs = []
     for _ in range(repeats):
         args = ("serve", pipeline, str(workdir / "corpus"), str(workdir / "index"), str(questions))
-        result, cold = _worker(*args, f"--threads={threads}")
+        env = LIBGOMP_DEFAULT_ENV if pipeline == "baseline" else ENV
+        result, cold = _worker(*args, f"--threads={threads}", env=env)
         result["cold_start_s"] = cold
         runs.append(result)
         print(f"  serve {pipeline}: p50 {statistics.median(result['total_ms']):.1f} ms", flush=True)
@@ -184,6 +192,13 @@ def main(argv: list[str] | None = None) -> int:
     results["embedding_probe"] = [
         _worker(*probe, module="benchmarks.probes")[0] for _ in range(repeats)
     ]
+    contention = ("contention", str(WORK / f"{first.name}-ours"), str(questions_file))
+    results["contention_probe"] = {
+        policy: [
+            _worker(*contention, module="benchmarks.probes", env=env)[0] for _ in range(repeats)
+        ]
+        for policy, env in (("libgomp default", LIBGOMP_DEFAULT_ENV), ("passive (ours)", ENV))
+    }
     chunking = ("chunk", str(first.folder), "-")
     results["chunking_probe"] = _worker(*chunking, module="benchmarks.probes")[0]
     results["imports_probe"] = _worker("imports", "-", "-", module="benchmarks.probes")[0]
