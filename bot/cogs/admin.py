@@ -19,6 +19,38 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("qabot.bot")
 UNEXPECTED = "The rebuild failed unexpectedly; the error has been logged."
+# Discord's answer once an interaction token (it lives 15 minutes) is gone: Unknown Webhook,
+# Invalid Webhook Token.
+TOKEN_GONE = {10015, 50027}
+
+
+class PublicReply:
+    """The public reply a command keeps editing, even after the interaction's token expires.
+
+    Edits go through the interaction while its token lives, then through the channel as the
+    bot's own message, so a rebuild that takes longer than 15 minutes still reports its result.
+    """
+
+    def __init__(self, interaction: discord.Interaction) -> None:
+        self.interaction = interaction
+        self.message: discord.InteractionMessage | None = None
+        self.token_gone = False
+
+    async def send(self, content: str) -> None:
+        await self.interaction.response.send_message(content)
+        self.message = await self.interaction.original_response()
+
+    async def edit(self, **fields) -> None:
+        if not self.token_gone:
+            try:
+                await self.interaction.edit_original_response(**fields)
+                return
+            except discord.HTTPException as error:
+                if error.code not in TOKEN_GONE or self.message is None:
+                    raise
+                self.token_gone = True
+        assert self.message is not None
+        await self.message.channel.get_partial_message(self.message.id).edit(**fields)
 
 
 class Admin(commands.Cog):
@@ -34,11 +66,12 @@ class Admin(commands.Cog):
         if self.bot.reindexer.running:
             await interaction.response.send_message(ALREADY_RUNNING, ephemeral=True)
             return
-        await interaction.response.send_message(render.progress(0, 0))
+        reply = PublicReply(interaction)
+        await reply.send(render.progress(0, 0))
 
         async def on_progress(done: int, total: int) -> None:
             try:
-                await interaction.edit_original_response(content=render.progress(done, total))
+                await reply.edit(content=render.progress(done, total))
             except discord.HTTPException:
                 log.warning("could not show reindex progress", exc_info=True)
 
@@ -51,7 +84,7 @@ class Admin(commands.Cog):
             embed = render.build_failed(UNEXPECTED)
         else:
             embed = render.build_embed(report)
-        await interaction.edit_original_response(content=None, embed=embed)
+        await reply.edit(content=None, embed=embed)
 
     @app_commands.command()
     @app_commands.default_permissions(manage_guild=True)

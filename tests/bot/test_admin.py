@@ -86,6 +86,28 @@ async def test_a_document_added_before_reindex_is_found_afterwards(world: World)
     assert "Harbour News (June 2)" in answer.fields[0].value
 
 
+async def test_a_rebuild_that_outlasts_the_interaction_token_still_reports(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (world.bot.engine.settings.corpus_dir / "ferry.txt").write_text(FERRY, encoding="utf-8")
+    build = world.bot.engine.build
+
+    def long_build(progress=None):
+        world.env.backend.advance_clock(16 * 60)  # Discord's clock, as a long build would
+        return build(progress)
+
+    monkeypatch.setattr(world.bot.engine, "build", long_build)
+    result = await world.moderator.slash(world.channel, "reindex")
+
+    report = world.channel.last_message
+    assert report.id == result.response.id  # the same reply, edited in place
+    assert report.embeds[0].title == "Index rebuilt"
+    assert "`ferry.txt`" in {f.name: f.value for f in report.embeds[0].fields}["Added (1)"]
+    # The token had expired, so the reply was edited as the bot's own message in the channel.
+    edits = [r.path for r in world.env.http_requests if r.method == "PATCH"]
+    assert any(path.startswith(f"/channels/{world.channel.id}/messages/") for path in edits)
+
+
 async def test_a_failed_build_reports_the_error_and_keeps_the_old_index(world: World) -> None:
     shutil.rmtree(world.bot.engine.settings.corpus_dir)
     await world.moderator.slash(world.channel, "reindex")
