@@ -31,9 +31,15 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = CACHE_DIR / "work"
 PYTHON = sys.executable
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONWARNINGS": "ignore"}
-ENV.pop("OMP_WAIT_POLICY", None)  # ours runs as shipped: the engine sets it
+for _setting in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT"):  # ours runs as shipped: the engine sets it
+    ENV.pop(_setting, None)
 # The baseline keeps libgomp's own default (its spin count when OMP_WAIT_POLICY is unset).
 LIBGOMP_DEFAULT_ENV = {**ENV, "GOMP_SPINCOUNT": LIBGOMP_DEFAULT_SPINCOUNT}
+WAIT_POLICIES = {
+    "libgomp default (spin 300,000)": LIBGOMP_DEFAULT_ENV,
+    "passive": {**ENV, "OMP_WAIT_POLICY": "PASSIVE"},
+    "spin 10,000 (the engine's)": ENV,
+}
 
 
 def _worker(
@@ -197,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         policy: [
             _worker(*contention, module="benchmarks.probes", env=env)[0] for _ in range(repeats)
         ]
-        for policy, env in (("libgomp default", LIBGOMP_DEFAULT_ENV), ("passive (ours)", ENV))
+        for policy, env in WAIT_POLICIES.items()
     }
     chunking = ("chunk", str(first.folder), "-")
     results["chunking_probe"] = _worker(*chunking, module="benchmarks.probes")[0]

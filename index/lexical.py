@@ -74,13 +74,26 @@ class Bm25Index:
         self.retriever.save(str(folder), show_progress=False)
 
     def search(self, query_terms: list[str], k: int) -> list[tuple[int, float]]:
-        """(row, score) of the best k chunks; empty when no term is in the vocabulary."""
-        terms = [t for t in query_terms if t in self.retriever.vocab_dict]
-        if not terms:
+        """(row, score) of the best k chunks, best first; empty when no term is in the vocabulary.
+
+        Sums the precomputed BM25 postings of the terms with one bincount. bm25s's own retrieve
+        does the same with np.add.at, one term at a time, and took 4.5 ms at 100,000 chunks.
+        """
+        ids = [self.retriever.vocab_dict[t] for t in query_terms if t in self.retriever.vocab_dict]
+        if not ids or k <= 0:
             return []
+        postings = self.retriever.scores
+        indptr, indices, data = postings["indptr"], postings["indices"], postings["data"]
+        spans = [slice(indptr[i], indptr[i + 1]) for i in ids]
+        scores = np.bincount(
+            np.concatenate([indices[span] for span in spans]),
+            weights=np.concatenate([data[span] for span in spans]),
+            minlength=self.doc_count,
+        )
         k = min(k, self.doc_count)
-        rows, scores = self.retriever.retrieve([terms], k=k, show_progress=False, n_threads=1)
-        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
+        best = np.argpartition(-scores, k - 1)[:k] if k < self.doc_count else np.arange(k)
+        best = best[np.lexsort((best, -scores[best]))]  # by score, then row, for stable ties
+        return [(int(row), float(scores[row])) for row in best if scores[row] > 0]
 
     def idf(self, term: str) -> float:
         """Inverse document frequency; a term the corpus never uses gets the highest value."""

@@ -202,6 +202,7 @@ def test_large_indexes_use_hnsw_and_still_rebuild_incrementally(corpus, tmp_path
     report = build(corpus, tmp_path / "index", FakeEmbedder())
     loaded = store.load(tmp_path / "index", "fake-weights", 16)
     assert isinstance(loaded.vectors, faiss.IndexHNSWFlat)
+    assert loaded.vectors.hnsw.efSearch == store.HNSW_EF_SEARCH
     assert report.embedded == 1 and len(loaded) == 3
     vector = FakeEmbedder().embed_query("The council met twice. It approved the budget")
     _, rows = loaded.vectors.search(vector[None, :], 1)
