@@ -28,7 +28,9 @@ class Embedder:
     def __init__(self, model: str = BUNDLED_MODEL, dtype: str = "auto", batch_size: int = 8):
         import torch
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
 
+        transformers_logging.disable_progress_bar()  # a weights bar on every command is noise
         self.model_name = model
         self.path = resolve_model_path(model)
         self.dtype = resolve_dtype(dtype)

@@ -196,3 +196,22 @@ def test_a_bad_setting_is_a_clear_error(capsys, paths, monkeypatch):
     monkeypatch.setenv("QABOT_K", "many")
     code, _, err = run(capsys, "ask", *paths, "Who is the Kremlin spokesperson?")
     assert code == 1 and "QABOT_K must be a whole number" in err
+
+
+def test_a_question_from_the_shell_prints_the_answer_and_nothing_else(paths):
+    """In a fresh process, as users run it: no progress bars or warnings around the answer."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", *paths, "When did Putin annex Crimea?"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "2014" in done.stdout
+    assert done.stderr == ""
