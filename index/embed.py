@@ -54,7 +54,18 @@ class Embedder:
         return self.embed_with_spans(texts, [[] for _ in texts], progress)[0]
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed([text])[0]
+        """One question: a single forward pass, without the batching, padding and span pooling
+        that chunks need (0.4 ms of a 11 ms question)."""
+        if not self.mean_pooling:
+            return self._encode([text], progress=False)[0]
+        import torch
+
+        batch = self.model.tokenizer(
+            [text], truncation=True, max_length=self.model.max_seq_length, return_tensors="pt"
+        )
+        with torch.inference_mode():
+            tokens = self.model[0].auto_model(**batch).last_hidden_state[0].float()
+        return _normalise(tokens.mean(0).numpy()[None, :])[0]
 
     def embed_with_spans(
         self, texts: list[str], spans: list[list[tuple[int, int]]], progress: bool = False
