@@ -43,15 +43,20 @@ def _rate(encode, texts: list[str]) -> tuple[float, np.ndarray]:
     return len(texts) / (time.perf_counter() - started), np.asarray(vectors, np.float32)
 
 
-def _query_ms(encode, questions: list[str]) -> float:
-    for q in questions[:5]:
-        encode(q)
+def _times_ms(call, questions: list[str]) -> list[float]:
+    """Milliseconds of call(question) for each question, after five warm-up calls."""
+    for question in questions[:5]:
+        call(question)
     times = []
-    for q in questions:
+    for question in questions:
         started = time.perf_counter()
-        encode(q)
+        call(question)
         times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+    return times
+
+
+def _query_ms(encode, questions: list[str]) -> float:
+    return statistics.median(_times_ms(encode, questions))
 
 
 def direct_query(model, tokenizer, text: str) -> np.ndarray:
@@ -234,13 +239,7 @@ LIBGOMP_DEFAULT_SPINCOUNT = "300000"  # libgomp's spin count when OMP_WAIT_POLIC
 
 
 def _answer_ms(engine, questions: list[str]) -> dict[str, float]:
-    for question in questions[:5]:
-        engine.answer(question)
-    times = []
-    for question in questions:
-        started = time.perf_counter()
-        engine.answer(question)
-        times.append((time.perf_counter() - started) * 1000)
+    times = _times_ms(engine.answer, questions)
     return {"p50": statistics.median(times), "p95": float(np.percentile(times, 95))}
 
 
