@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.timing import times_ms
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 SAMPLE = 160  # chunk texts per throughput measurement
 QUERIES = 60
@@ -43,20 +45,8 @@ def _rate(encode, texts: list[str]) -> tuple[float, np.ndarray]:
     return len(texts) / (time.perf_counter() - started), np.asarray(vectors, np.float32)
 
 
-def _times_ms(call, questions: list[str]) -> list[float]:
-    """Milliseconds of call(question) for each question, after five warm-up calls."""
-    for question in questions[:5]:
-        call(question)
-    times = []
-    for question in questions:
-        started = time.perf_counter()
-        call(question)
-        times.append((time.perf_counter() - started) * 1000)
-    return times
-
-
 def _query_ms(encode, questions: list[str]) -> float:
-    return statistics.median(_times_ms(encode, questions))
+    return statistics.median(times_ms(encode, questions, warmup=5))
 
 
 def direct_query(model, tokenizer, text: str) -> np.ndarray:
@@ -239,7 +229,7 @@ LIBGOMP_DEFAULT_SPINCOUNT = "300000"  # libgomp's spin count when OMP_WAIT_POLIC
 
 
 def _answer_ms(engine, questions: list[str]) -> dict[str, float]:
-    times = _times_ms(engine.answer, questions)
+    times = times_ms(engine.answer, questions, warmup=5)
     return {"p50": statistics.median(times), "p95": float(np.percentile(times, 95))}
 
 

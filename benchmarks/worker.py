@@ -14,8 +14,9 @@ import json
 import os
 import resource
 import shutil
-import time
 from pathlib import Path
+
+from benchmarks.timing import times_ms
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -62,13 +63,7 @@ def serve(pipeline: str, corpus: Path, index_dir: Path, questions: list[str]) ->
         answer, stages = opened.answer, lambda q: ours.answer_timed(opened, q)
     answer(questions[0])
     _emit({"event": "first"})
-    for question in questions[:10]:  # warm-up
-        answer(question)
-    total = []
-    for question in questions:
-        started = time.perf_counter()
-        answer(question)
-        total.append((time.perf_counter() - started) * 1000)
+    total = times_ms(answer, questions, warmup=10)
     split = [stages(q) for q in questions]
     return {
         "total_ms": total,
