@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from index import store
-from index.chunk import chunk_document
+from index.chunk import Window, chunk_document, chunking_rule, embedding_prefix, model_window
 from index.embed import Embedder
 from index.errors import BuildInProgress, CorpusError
 from index.ingest import CorpusFile, list_corpus, read_documents
@@ -55,6 +55,13 @@ def build_index(
     started = time.perf_counter()
     if not corpus_dir.exists():
         raise CorpusError(f"the corpus folder {corpus_dir} does not exist")
+    # The fake embedder of the store tests has no window; it chunks like the bundled model.
+    window = getattr(embedder, "window", None) or model_window()
+    rule = chunking_rule(window)
+    previous_rule = previous.manifest.get("chunking") if previous else None
+    # Files are chunked again under a new rule; vectors of chunks made under another recorded
+    # rule may embed another prefix, and those of older builds only where it is left whole.
+    vectors_from = previous if previous_rule in (rule, None) else None
     with _build_lock(index_dir):
         files, warnings = list_corpus(corpus_dir)
         if not files:
@@ -64,17 +71,17 @@ def build_index(
         plan = _Plan(warnings=warnings)
         embedded = 0
         for done, file in enumerate(files, start=1):
-            if states[file.rel_path] == "unchanged" and previous:
+            if states[file.rel_path] == "unchanged" and previous and previous_rule == rule:
                 _reuse_file(plan, file, previous)
             else:
-                _read_file(plan, file, previous)
+                _read_file(plan, file, vectors_from, window, legacy=previous_rule is None)
             if len(plan.pending) >= EMBED_FLUSH or done == len(files):
                 embedded += _embed_pending(plan, embedder)
             if progress:
                 progress(done, len(files))
         store.write_build(
             index_dir,
-            _manifest(embedder, files, plan),
+            _manifest(embedder, files, plan, rule),
             plan.chunks,
             plan.documents,
             _stack(plan.vectors, embedder.dim),
@@ -110,7 +117,9 @@ def _reuse_file(plan: _Plan, file: CorpusFile, previous: StoredIndex) -> None:
         plan.doc_ids.add(info.doc)
 
 
-def _read_file(plan: _Plan, file: CorpusFile, previous: StoredIndex | None) -> None:
+def _read_file(
+    plan: _Plan, file: CorpusFile, previous: StoredIndex | None, window: Window, legacy: bool
+) -> None:
     documents, warnings = read_documents(file)
     plan.warnings.extend(warnings)
     for document in documents:
@@ -120,7 +129,7 @@ def _read_file(plan: _Plan, file: CorpusFile, previous: StoredIndex | None) -> N
             )
             continue
         plan.doc_ids.add(document.doc_id)
-        chunks = chunk_document(document)
+        chunks = chunk_document(document, window)
         plan.documents.append(
             (
                 file.rel_path,
@@ -130,13 +139,23 @@ def _read_file(plan: _Plan, file: CorpusFile, previous: StoredIndex | None) -> N
         for chunk in chunks:
             found = previous.chunk_by_id(chunk.chunk_id) if previous else None
             plan.chunks.append((file.rel_path, chunk))
-            if found and found[1].title == chunk.title and found[1].heading == chunk.heading:
+            if found and _embedded_alike(found[1], chunk, legacy):
                 plan.vectors.append(previous.vectors_of([found[0]])[0])
                 plan.sentence_vectors.append(previous.sentence_vectors_of(found[0], SENTENCE_DTYPE))
             else:
                 plan.pending.append(len(plan.vectors))
                 plan.vectors.append(None)
                 plan.sentence_vectors.append(None)
+
+
+def _embedded_alike(old: Chunk, new: Chunk, legacy: bool) -> bool:
+    """Whether the old chunk's vectors are those of the new one's search_text: the same text (the
+    chunk id), title and heading, prefixed the same way. A legacy build (from before the chunking
+    rule was recorded) never cut the prefix, so its vectors serve only where it is whole now."""
+    if (old.title, old.heading) != (new.title, new.heading):
+        return False
+    whole = "\n".join(part for part in (new.title, new.heading) if part)
+    return not legacy or embedding_prefix(new.title, new.heading) == whole
 
 
 def _embed_pending(plan: _Plan, embedder: Embedder) -> int:
@@ -160,7 +179,7 @@ def _stack(vectors: list, dim: int) -> np.ndarray:
     return np.vstack(vectors).astype(np.float32, copy=False)
 
 
-def _manifest(embedder: Embedder, files: list[CorpusFile], plan: _Plan) -> dict:
+def _manifest(embedder: Embedder, files: list[CorpusFile], plan: _Plan, rule: str) -> dict:
     chunks_per_file: dict[str, int] = {}
     for file, _ in plan.chunks:
         chunks_per_file[file] = chunks_per_file.get(file, 0) + 1
@@ -170,6 +189,7 @@ def _manifest(embedder: Embedder, files: list[CorpusFile], plan: _Plan) -> dict:
         "model_sha256": embedder.weights_sha256,
         "dim": embedder.dim,
         "dtype": embedder.dtype,
+        "chunking": rule,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "document_count": len(plan.documents),
         "files": {

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from index.chunk import Window
 from index.errors import QabotError
 from index.settings import BUNDLED_MODEL
 
@@ -48,6 +49,8 @@ class Embedder:
         # Late chunking needs plain mean pooling; other models still embed whole texts.
         self.mean_pooling = getattr(pooling, "pooling_mode", None) == "mean"
         self.weights_sha256 = weights_sha256(self.path) if self.path else "unknown"
+        # What chunking counts in: this model's word pieces and window.
+        self.window = Window.of(self.model.tokenizer.backend_tokenizer, self.model.max_seq_length)
 
     def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """One normalised vector per text (questions, or chunks without sentence vectors)."""
@@ -73,8 +76,9 @@ class Embedder:
         """Vectors for whole texts, and for character spans of them (their sentences).
 
         A span's vector mean-pools the text's own contextual token vectors over the span ("late
-        chunking"), so sentence vectors cost no extra model pass. A span past the model's token
-        limit gets the whole text's vector.
+        chunking"), so sentence vectors cost no extra model pass. A span that runs past the model's
+        window pools its word pieces that fit; one that starts past it (chunking prevents that for
+        the index) is embedded on its own, never given the whole text's vector.
         """
         if not self.mean_pooling:
             whole = self._encode(texts, progress)
@@ -92,7 +96,20 @@ class Embedder:
             for position, i in enumerate(batch):
                 whole[i] = vectors[position]
                 parts[i] = span_vectors[position]
+        self._embed_unseen(texts, spans, parts)
         return whole, parts
+
+    def _embed_unseen(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], parts: list[np.ndarray]
+    ) -> None:
+        """Spans left out by the window (NaN rows from _pool_spans) get a pass of their own."""
+        unseen = [
+            (i, row) for i, part in enumerate(parts) for row in np.flatnonzero(np.isnan(part[:, 0]))
+        ]
+        if unseen:
+            alone = self.embed([texts[i][slice(*spans[i][row])] for i, row in unseen])
+            for (i, row), vector in zip(unseen, alone, strict=True):
+                parts[i][row] = vector
 
     def _forward(
         self, texts: list[str], spans: list[list[tuple[int, int]]]
@@ -114,9 +131,7 @@ class Embedder:
         mask = batch["attention_mask"].unsqueeze(-1).float()
         whole = _normalise(((tokens * mask).sum(1) / mask.sum(1).clamp(min=1)).numpy())
         tokens_np = tokens.numpy()
-        span_vectors = [
-            _pool_spans(tokens_np[i], offsets[i], whole[i], spans[i]) for i in range(len(texts))
-        ]
+        span_vectors = [_pool_spans(tokens_np[i], offsets[i], spans[i]) for i in range(len(texts))]
         return whole, span_vectors
 
     def _encode(self, texts: list[str], progress: bool) -> np.ndarray:
@@ -129,13 +144,15 @@ class Embedder:
 
 
 def _pool_spans(
-    tokens: np.ndarray, offsets: np.ndarray, whole: np.ndarray, spans: list[tuple[int, int]]
+    tokens: np.ndarray, offsets: np.ndarray, spans: list[tuple[int, int]]
 ) -> np.ndarray:
+    """Each span's mean token vector; NaN for a span with no token inside the window."""
     real = offsets[:, 1] > offsets[:, 0]  # special and padding tokens have empty offsets
-    vectors = np.empty((len(spans), tokens.shape[1]), dtype=np.float32)
+    vectors = np.full((len(spans), tokens.shape[1]), np.nan, dtype=np.float32)
     for row, (start, end) in enumerate(spans):
         inside = real & (offsets[:, 0] >= start) & (offsets[:, 1] <= end)
-        vectors[row] = tokens[inside].mean(0) if inside.any() else whole
+        if inside.any():
+            vectors[row] = tokens[inside].mean(0)
     return _normalise(vectors)
 
 

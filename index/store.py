@@ -25,6 +25,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from index.chunk import embedding_prefix
 from index.errors import REBUILD_HINT, IndexCorrupt, IndexMissing
 from index.lexical import Bm25Index
 from index.models import Chunk, DocumentInfo, Sentence, Source
@@ -56,8 +57,11 @@ CREATE INDEX documents_by_file ON documents (file);
 
 
 def search_text(chunk: Chunk) -> str:
-    """What is embedded and BM25-indexed for a chunk: its title and heading give it context."""
-    return "\n".join(part for part in (chunk.title, chunk.heading, chunk.text) if part)
+    """What is embedded and BM25-indexed for a chunk: its title and heading give it context,
+    cut to a quarter of the model's window so a long title can't crowd the text out of it."""
+    return "\n".join(
+        part for part in (embedding_prefix(chunk.title, chunk.heading), chunk.text) if part
+    )
 
 
 def sentence_spans(chunk: Chunk) -> list[tuple[int, int]]:

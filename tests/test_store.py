@@ -86,6 +86,32 @@ def test_unchanged_corpus_embeds_nothing_and_removed_files_drop_out(corpus, tmp_
     assert loaded.find_text("grain") == []
 
 
+def _set_chunking_rule(index: Path, rule: str | None) -> None:
+    path = store.live_folder(index) / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest.pop("chunking")
+    path.write_text(json.dumps(manifest | ({"chunking": rule} if rule else {})))
+
+
+@pytest.mark.parametrize(
+    ("rule", "embedded"),
+    [
+        (None, ["Extraordinarily"]),  # before rules were recorded: only the cut prefix is new
+        ("word pieces: some other rule", ["Alpha", "Beta", "Extraordinarily", "Gamma"]),
+    ],
+)
+def test_a_build_under_another_chunking_rule_chunks_every_file_again(tmp_path, rule, embedded):
+    docs = DOCS | {"long.txt": "Extraordinarily " * 100 + "\n\nA title too long to embed whole."}
+    corpus = write_corpus(tmp_path / "corpus", docs)
+    build(corpus, tmp_path / "index", FakeEmbedder())
+    assert "word pieces" in store.read_manifest(tmp_path / "index")["chunking"]
+    _set_chunking_rule(tmp_path / "index", rule)
+    embedder = FakeEmbedder()
+    report = build(corpus, tmp_path / "index", embedder)
+    assert report.unchanged == tuple(sorted(docs))
+    assert [text.split(maxsplit=1)[0] for text in embedder.embedded] == embedded
+
+
 def _sentence_vectors_by_chunk(index: Path) -> dict[str, list]:
     loaded = store.load(index, "fake-weights", 16)
     return {
