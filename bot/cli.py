@@ -59,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     chat.set_defaults(handler=_chat)
 
     evaluate = commands.add_parser(
-        "eval", help="score answers on a labelled set, or retrieval on BEIR"
+        "eval", help="score answers on a labelled or SQuAD-style set, or retrieval on BEIR"
     )
     _paths(evaluate)
     evaluate.add_argument("file", nargs="?", type=Path, help="labelled questions (.jsonl)")
@@ -208,7 +208,7 @@ def _eval(args: argparse.Namespace) -> int:
         raise QuestionError("give a labelled .jsonl file, or --beir DIR")
     if args.beir is not None:
         queries, qrels = read_beir(args.beir)
-        index_dir = args.index or _beir_index_dir(args.beir)
+        index_dir = args.index or _eval_index_dir(args.beir, "beir")
         engine = _open(args, EngineSettings.from_env(args.beir / "corpus.jsonl", index_dir))
         ids = list(queries)
         rankings = dict(zip(ids, engine.rank_documents([queries[q] for q in ids]), strict=True))
@@ -223,6 +223,8 @@ def _eval(args: argparse.Namespace) -> int:
                 print(f"{key.replace('_at_', '@')}: {getattr(scores, key):.4f}")
         return 0
     items = read_questions(args.file)
+    if items and all(item.squad for item in items):
+        return _eval_squad(args, items)
     engine = _open(args)
     answers = [engine.answer(item.question) for item in items]
     scores = score_answers(items, answers)
@@ -237,10 +239,31 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _beir_index_dir(folder: Path) -> Path:
+def _eval_squad(args: argparse.Namespace, items: list) -> int:
+    """A SQuAD-style set: its documents are `corpus/` beside the file unless --corpus says."""
+    from index.evaluate import score_squad
+
+    corpus = args.corpus or args.file.parent / "corpus"
+    if not corpus.is_dir():
+        raise QabotError(f"no corpus for {args.file}: give --corpus DIR (its `doc` files)")
+    index_dir = args.index or _eval_index_dir(corpus, "squad")
+    engine = _open(args, EngineSettings.from_env(corpus, index_dir))
+    scores = score_squad(items, [engine.answer(item.question) for item in items])
+    if args.json:
+        print(json.dumps({k: v for k, v in asdict(scores).items() if k != "failures"}))
+        return 0
+    print(f"questions: {scores.questions} ({scores.answerable} answerable)")
+    for key in ("locate_at_1", "answer", "answer_rate", "abstain", "accuracy"):
+        print(f"{key.replace('_at_', '@')}: {getattr(scores, key):.3f}")
+    if args.verbose:
+        print("\n".join(scores.failures))
+    return 0
+
+
+def _eval_index_dir(folder: Path, kind: str) -> Path:
     base = Path(os.environ.get("QABOT_INDEX_DIR") or ".qabot/index").parent
     tag = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:8]
-    return base / f"beir-{folder.resolve().name}-{tag}"
+    return base / f"{kind}-{folder.resolve().name}-{tag}"
 
 
 def _bot(module: str, function: str) -> int:

@@ -14,13 +14,22 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from index import store
-from index.answer import cite, compose_answer
+from index.answer import citation_of, compose_answer
+from index.answer_model import AnswerModel, load_model
 from index.build import build_index
 from index.embed import Embedder
 from index.errors import BuildInProgress, IndexCorrupt, IndexMissing, QuestionError
 from index.ingest import list_corpus
 from index.lexical import question_terms
-from index.models import Answer, BuildReport, Chunk, Citation, DocumentInfo, IndexStatus
+from index.models import (
+    Answer,
+    BuildReport,
+    Chunk,
+    Citation,
+    DocumentInfo,
+    IndexStatus,
+    StageTimes,
+)
 from index.retrieve import rank, retrieve
 from index.settings import EngineSettings
 
@@ -31,9 +40,17 @@ MAX_QUESTION_CHARS = 1000
 
 
 class Engine:
-    def __init__(self, settings: EngineSettings, embedder: Embedder, index: store.StoredIndex):
+    def __init__(
+        self,
+        settings: EngineSettings,
+        embedder: Embedder,
+        index: store.StoredIndex,
+        answer_model: AnswerModel,
+    ):
         self.settings = settings
         self.embedder = embedder
+        self.answer_model = answer_model
+        self.abstain_bar = answer_model.bar(settings.abstain)
         self._index = index
         self._build_lock = threading.Lock()
 
@@ -47,8 +64,11 @@ class Engine:
     ) -> Engine:
         """Load the model (unless one is given) and the index; build it first when there is none.
 
-        Raises IndexCorrupt (clear message, says to run `qabot index build`) or CorpusError.
+        Raises IndexCorrupt (clear message, says to run `qabot index build`), CorpusError, or
+        QabotError for an unusable answer model or QABOT_ABSTAIN.
         """
+        answer_model = load_model()
+        answer_model.bar(settings.abstain)  # a bad setting fails before the slow part
         # Loading the model is mostly imports; reading the index is mostly checksums and file
         # reads, which release the GIL. Overlapped, a cold start costs the longer of the two.
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -62,7 +82,7 @@ class Engine:
                 build_index(settings.corpus_dir, settings.index_dir, embedder, None)
                 index = store.read(settings.index_dir)
         store.check_model(index, embedder.weights_sha256, embedder.dim)
-        return cls(settings, embedder, index)
+        return cls(settings, embedder, index, answer_model)
 
     # ---- questions ---------------------------------------------------------------------
 
@@ -71,13 +91,27 @@ class Engine:
 
         Raises QuestionError for an empty question or one over MAX_QUESTION_CHARS.
         """
-        started = time.perf_counter()
+        return self.answer_timed(question)[0]
+
+    def answer_timed(self, question: str) -> tuple[Answer, StageTimes]:
+        """The answer, and where its time went (embedding, search, composing)."""
         question = check_question(question)
         index = self._index
+        started = time.perf_counter()
         vector = self.embedder.embed_query(question)
+        embedded = time.perf_counter()
         hits = retrieve(index, vector, question_terms(question), self.settings.k)
-        result = compose_answer(question, vector, hits, index.bm25.idf, index.sentence_vectors_of)
-        return self._with_meta(index, result, started)
+        searched = time.perf_counter()
+        result = compose_answer(
+            question, vector, hits, index.bm25.idf, self.answer_model, self.abstain_bar
+        )
+        done = time.perf_counter()
+        times = StageTimes(
+            round((embedded - started) * 1000, 3),
+            round((searched - embedded) * 1000, 3),
+            round((done - searched) * 1000, 3),
+        )
+        return replace(result, took_ms=round((done - started) * 1000, 1)), times
 
     def rank_documents(
         self, questions: list[str], depth: int = 100
@@ -93,18 +127,6 @@ class Engine:
                 best.setdefault(docs[row], score)
             results.append(list(best.items())[:depth])
         return results
-
-    def _with_meta(self, index: store.StoredIndex, result: Answer, started: float) -> Answer:
-        cited = (*result.citations, *result.related)
-        metas = index.document_meta({c.doc for c in cited}) if cited else {}
-
-        def fill(citations: tuple[Citation, ...]) -> tuple[Citation, ...]:
-            return tuple(replace(c, meta=metas.get(c.doc, {})) for c in citations)
-
-        took_ms = round((time.perf_counter() - started) * 1000, 1)
-        return replace(
-            result, citations=fill(result.citations), related=fill(result.related), took_ms=took_ms
-        )
 
     # ---- building ----------------------------------------------------------------------
 
@@ -178,7 +200,7 @@ class Engine:
 
     def _as_citation(self, index: store.StoredIndex, chunk: Chunk, score: float) -> Citation:
         meta = index.document_meta({chunk.doc_id}).get(chunk.doc_id, {})
-        return replace(cite(chunk, 1, chunk.sentences, score), meta=meta)
+        return citation_of(chunk, meta, 1, chunk.sentences, score)
 
 
 def check_question(question: str) -> str:

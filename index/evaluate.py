@@ -18,6 +18,15 @@ class LabelledQuestion:
     answerable: bool
     key: str
     sources: tuple[str, ...]
+    # SQuAD-style sets: the gold answers, their document, and where answers[0] starts in it
+    answers: tuple[str, ...] = ()
+    doc: str | None = None
+    char_start: int | None = None
+    paragraph: int | None = None
+
+    @property
+    def squad(self) -> bool:
+        return self.doc is not None
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,22 @@ class QaScores:
     abstain: float
     answer_rate: float
     failures: tuple[str, ...]  # one line per question that missed a measure
+
+
+@dataclass(frozen=True)
+class SquadScores:
+    """Answer-or-abstain figures on a SQuAD-style set (see README, Quality)."""
+
+    questions: int
+    answerable: int
+    # the first passage shown ([1], or the closest related passage when qabot abstains) lies in
+    # the right document and spans a gold answer
+    locate_at_1: float
+    answer: float  # answerable questions whose answer text holds a gold answer
+    answer_rate: float  # answerable questions answered at all
+    abstain: float  # unanswerable questions abstained on
+    accuracy: float  # right answers plus right abstentions, over all questions
+    failures: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -46,13 +71,18 @@ def read_questions(path: Path) -> list[LabelledQuestion]:
     for number, line in enumerate(_read_lines(path), start=1):
         try:
             record = json.loads(line)
+            answers = tuple(record.get("answers") or ())
             items.append(
                 LabelledQuestion(
                     str(record.get("id", number)),
                     record["question"],
                     bool(record["answerable"]),
-                    record.get("key") or "",
+                    record.get("key") or (answers[0] if answers else ""),
                     tuple(record.get("sources") or ()),
+                    answers,
+                    record["doc"] if "answers" in record else None,
+                    record.get("char_start"),
+                    record.get("paragraph"),
                 )
             )
         except (ValueError, KeyError, TypeError) as error:
@@ -69,8 +99,12 @@ def _read_lines(path: Path) -> list[str]:
         raise QabotError(f"can't read {path}: {error}") from error
 
 
-def _norm(text: str) -> str:
+def normalise(text: str) -> str:
+    """Lowercase with white space folded: how answers and keys are compared."""
     return " ".join(text.lower().split())
+
+
+_norm = normalise
 
 
 def score_answers(items: list[LabelledQuestion], answers: list[Answer]) -> QaScores:
@@ -111,6 +145,61 @@ def score_answers(items: list[LabelledQuestion], answers: list[Answer]) -> QaSco
         answer_rate=round(hits["answered"] / n, 4),
         failures=tuple(failures),
     )
+
+
+def score_squad(items: list[LabelledQuestion], answers: list[Answer]) -> SquadScores:
+    counts = {"locate": 0, "answer": 0, "answered": 0, "abstain": 0}
+    failures: list[str] = []
+    for q, a in zip(items, answers, strict=True):
+        if not q.answerable:
+            counts["abstain"] += not a.answered
+            if a.answered:
+                failures.append(f"{q.id} answered an unanswerable question: {q.question.strip()}")
+            continue
+        golds = [normalise(g) for g in q.answers]
+        text = normalise(a.answer)
+        checks = {
+            "locate": _locates(q, (*a.citations, *a.related)[0], golds)
+            if a.citations or a.related
+            else False,
+            "answer": a.answered and any(g in text for g in golds),
+            "answered": a.answered,
+        }
+        for name, ok in checks.items():
+            counts[name] += ok
+        missed = [name for name, ok in checks.items() if not ok]
+        if missed:
+            failures.append(f"{q.id} missed {', '.join(missed)}: {q.question.strip()}")
+    total = len(items)
+    n = sum(q.answerable for q in items)
+    u = total - n
+    return SquadScores(
+        questions=total,
+        answerable=n,
+        locate_at_1=round(counts["locate"] / max(1, n), 4),
+        answer=round(counts["answer"] / max(1, n), 4),
+        answer_rate=round(counts["answered"] / max(1, n), 4),
+        abstain=round(counts["abstain"] / max(1, u), 4),
+        accuracy=round((counts["answer"] + counts["abstain"]) / max(1, total), 4),
+        failures=tuple(failures),
+    )
+
+
+def _locates(q: LabelledQuestion, citation, golds: list[str]) -> bool:
+    """The citation is in the right document and its passage spans a gold answer: the one at
+    char_start, or (where the offset points at another occurrence) one inside the passage."""
+    if citation.doc != q.doc:
+        return False
+    if (
+        q.char_start is not None
+        and q.answers
+        and citation.start <= q.char_start
+        and q.char_start + len(q.answers[0]) <= citation.end
+    ):
+        return True
+    passage = normalise(citation.passage)
+    same_paragraph = q.paragraph is None or citation.paragraph == q.paragraph
+    return same_paragraph and any(g in passage for g in golds)
 
 
 # ---- BEIR ----------------------------------------------------------------------------------

@@ -73,6 +73,16 @@ class Answer:
     citations: tuple[Citation, ...]
     related: tuple[Citation, ...]
     took_ms: float
+    confidence: float = 0.0  # the answer model's probability that the best sentence answers
+
+
+@dataclass(frozen=True)
+class StageTimes:
+    """Where one answer's time went, in milliseconds."""
+
+    embed_ms: float
+    search_ms: float
+    answer_ms: float  # choosing the sentences and composing the answer
 
 
 @dataclass(frozen=True)

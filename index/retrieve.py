@@ -19,8 +19,12 @@ DENSE_WEIGHT = 0.5  # BM25 gets the rest
 
 @dataclass(frozen=True)
 class Hit:
+    """A retrieved passage with all the answer step needs: no call back into the store."""
+
     row: int
     chunk: Chunk
+    meta: dict[str, str]  # its document's metadata, as citations show it
+    sentence_vectors: np.ndarray  # one normalised vector per sentence of the chunk
     score: float  # fused
     dense: float  # cosine similarity of the chunk to the question
     lexical: float  # BM25 score, 0 when BM25 did not find it
@@ -70,9 +74,20 @@ def _min_max(scores: dict[int, float]) -> dict[int, float]:
 def retrieve(
     index: StoredIndex, query_vector: np.ndarray, query_terms: list[str], k: int
 ) -> list[Hit]:
+    """The best k passages, complete: chunk, document metadata and sentence vectors."""
     ranking = rank(index, query_vector, query_terms, depth=max(k * 4, 20))
     rows = ranking.rows[:k]
+    chunks = index.chunks_at(rows)
+    metas = index.document_meta({c.doc_id for c in chunks}) if chunks else {}
     return [
-        Hit(row, chunk, score, ranking.dense[row], ranking.lexical.get(row, 0.0))
-        for row, chunk, score in zip(rows, index.chunks_at(rows), ranking.scores, strict=False)
+        Hit(
+            row,
+            chunk,
+            metas.get(chunk.doc_id, {}),
+            index.sentence_vectors_of(row),
+            score,
+            ranking.dense[row],
+            ranking.lexical.get(row, 0.0),
+        )
+        for row, chunk, score in zip(rows, chunks, ranking.scores, strict=False)
     ]

@@ -20,6 +20,7 @@ class EngineSettings:
     k: int = 5  # passages retrieved per question
     batch_size: int = 8  # with length-sorted batches, 8 embedded 1.23x faster than 32 here
     progress: bool = False  # show a progress bar while embedding
+    abstain: str = "balanced"  # QABOT_ABSTAIN: lenient, balanced, strict, or a bar from 0 to 1
 
     @classmethod
     def from_env(
@@ -33,6 +34,7 @@ class EngineSettings:
             model=env.get("QABOT_MODEL") or BUNDLED_MODEL,
             dtype=env.get("QABOT_DTYPE") or "auto",
             k=_positive_int("QABOT_K", env.get("QABOT_K") or "5"),
+            abstain=env.get("QABOT_ABSTAIN") or "balanced",
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 

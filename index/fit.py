@@ -1,0 +1,244 @@
+"""Fit the answer-or-abstain model on a SQuAD-style set: `python -m index.fit DIR`.
+
+DIR holds `corpus/` (the documents) and `questions.jsonl` (`question`, `answerable`, `answers`,
+`doc`). Every question is asked of an index of the corpus; each candidate sentence of its best
+passages becomes one row of features, labelled 1 when it lies in the right document and holds a
+gold answer. Unanswerable questions give only negatives.
+
+Cross-validation is by document (never by question): the out-of-fold probabilities give the
+abstention bar's named levels and the answer/abstain curve, and each fold's figures come from a bar
+chosen without that fold. The final model is fitted on everything and written, with its sha256, to
+index/data/. The fit is deterministic (lbfgs, fixed fold assignment, seed 0) and takes about a
+minute on two cores, most of it asking the questions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.answer_model import MODEL_PATH
+from index.errors import QabotError
+from index.features import FEATURES, candidate_features, candidates_of
+from index.lexical import question_terms
+from index.retrieve import retrieve
+from index.settings import EngineSettings
+
+SEED = 0
+FOLDS = 6
+C = 1.0  # inverse L2 strength; 0.1-10 scored within 0.003 accuracy of each other
+LENIENT_ANSWER_RATE = 0.8  # "lenient" answers this share of the answerable questions
+STRICT_ABSTAIN = 0.9  # "strict" abstains on this share of the unanswerable ones
+CURVE = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+ACCURACY_SLACK = 0.01  # "balanced": the lowest bar this close to the best accuracy
+SHARE_OF_BEST = 0.5  # as index.answer: further sentences join the answer above this share
+
+
+@dataclass
+class Rows:
+    features: np.ndarray  # one row per candidate sentence
+    labels: np.ndarray  # holds a gold answer, in the right document
+    question: np.ndarray  # index of its question
+    answerable: np.ndarray  # per question
+    document: np.ndarray  # per question: its gold document (the CV group)
+
+
+def collect(folder: Path, index_dir: Path, k: int = 5) -> Rows:
+    """Ask every question and return the labelled candidate features."""
+    from index import store
+    from index.build import build_index
+    from index.embed import Embedder
+    from index.engine import check_question
+    from index.evaluate import normalise
+
+    records = [json.loads(line) for line in (folder / "questions.jsonl").open(encoding="utf-8")]
+    settings = EngineSettings(corpus_dir=folder / "corpus", index_dir=index_dir)
+    embedder = Embedder(settings.model, settings.dtype, settings.batch_size)
+    try:
+        previous = store.load(index_dir, embedder.weights_sha256, embedder.dim)
+    except QabotError:
+        previous = None
+    build_index(settings.corpus_dir, index_dir, embedder, previous)
+    index = store.load(index_dir, embedder.weights_sha256, embedder.dim)
+    features, labels, owners = [], [], []
+    for number, record in enumerate(records):
+        question = check_question(record["question"])
+        vector = embedder.embed_query(question)
+        hits = retrieve(index, vector, question_terms(question), k)
+        candidates = candidates_of(hits)
+        features.append(candidate_features(question, vector, hits, candidates, index.bm25.idf))
+        golds = [normalise(a) for a in record.get("answers") or ()]
+        for candidate in candidates:
+            right_doc = hits[candidate.hit].chunk.doc_id == record.get("doc")
+            text = normalise(candidate.text)
+            labels.append(right_doc and any(g in text for g in golds))
+            owners.append(number)
+    return Rows(
+        np.concatenate(features).astype(np.float64),
+        np.asarray(labels, dtype=bool),
+        np.asarray(owners, dtype=np.int64),
+        np.asarray([bool(r["answerable"]) for r in records]),
+        np.asarray([str(r.get("doc")) for r in records]),
+    )
+
+
+def fold_of(documents: np.ndarray) -> np.ndarray:
+    """Each question's fold: documents are dealt to folds in a fixed shuffled order."""
+    names = sorted(set(documents.tolist()))
+    order = np.random.default_rng(SEED).permutation(len(names))
+    fold = {names[i]: position % FOLDS for position, i in enumerate(order)}
+    return np.asarray([fold[d] for d in documents])
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray) -> dict:
+    from sklearn.linear_model import LogisticRegression
+
+    mean = x.mean(0)
+    scale = x.std(0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=C, max_iter=5000, random_state=SEED)
+    model.fit((x - mean) / scale, y)
+    return {
+        "mean": mean.tolist(),
+        "scale": scale.tolist(),
+        "weights": model.coef_[0].tolist(),
+        "bias": float(model.intercept_[0]),
+    }
+
+
+def predict(spec: dict, x: np.ndarray) -> np.ndarray:
+    z = ((x - np.asarray(spec["mean"])) / np.asarray(spec["scale"])) @ np.asarray(spec["weights"])
+    return 1.0 / (1.0 + np.exp(-(z + spec["bias"])))
+
+
+@dataclass(frozen=True)
+class Decisions:
+    best: np.ndarray  # per question: the best candidate's probability (0 without candidates)
+    correct: np.ndarray  # per question: the answer at bar 0 would hold a gold answer
+
+
+def decide(rows: Rows, probabilities: np.ndarray, bar: float = 0.0) -> Decisions:
+    count = len(rows.answerable)
+    best = np.zeros(count)
+    correct = np.zeros(count, dtype=bool)
+    bounds = np.searchsorted(rows.question, np.arange(count + 1))
+    for q in range(count):
+        p = probabilities[bounds[q] : bounds[q + 1]]
+        if not len(p):
+            continue
+        order = np.argsort(-p, kind="stable")[:3]
+        best[q] = p[order[0]]
+        floor = max(bar, SHARE_OF_BEST * best[q])
+        chosen = [i for i in order if i == order[0] or p[i] >= floor]
+        correct[q] = rows.labels[bounds[q] + np.asarray(chosen)].any()
+    return Decisions(best, correct)
+
+
+def figures(rows: Rows, decisions: Decisions, bar: float, mask: np.ndarray | None = None) -> dict:
+    mask = np.ones(len(rows.answerable), dtype=bool) if mask is None else mask
+    answered = decisions.best >= bar
+    right = np.where(rows.answerable, answered & decisions.correct, ~answered)
+    answerable, unanswerable = mask & rows.answerable, mask & ~rows.answerable
+    return {
+        "accuracy": round(float(right[mask].mean()), 4),
+        "answer": round(float((answered & decisions.correct)[answerable].mean()), 4),
+        "answer_rate": round(float(answered[answerable].mean()), 4),
+        "abstain": round(float((~answered)[unanswerable].mean()), 4),
+    }
+
+
+def best_bar(rows: Rows, decisions: Decisions, mask: np.ndarray) -> float:
+    """The lowest bar within ACCURACY_SLACK of the best accuracy: around its peak the accuracy
+    curve is flat, and a lower bar there answers many more questions for almost nothing."""
+    bars = np.unique(np.round(decisions.best[mask], 4))
+    scores = np.array([figures(rows, decisions, b, mask)["accuracy"] for b in bars])
+    return float(bars[np.flatnonzero(scores >= scores.max() - ACCURACY_SLACK)[0]])
+
+
+def levels(rows: Rows, decisions: Decisions) -> dict[str, float]:
+    answerable = np.sort(decisions.best[rows.answerable])[::-1]
+    unanswerable = np.sort(decisions.best[~rows.answerable])
+    lenient = answerable[int(LENIENT_ANSWER_RATE * len(answerable)) - 1]
+    strict = unanswerable[int(STRICT_ABSTAIN * len(unanswerable))]
+    everything = np.ones(len(rows.answerable), dtype=bool)
+    return {
+        "lenient": round(float(lenient), 4),
+        "balanced": round(best_bar(rows, decisions, everything), 4),
+        "strict": round(float(strict), 4),
+    }
+
+
+def cross_validate(rows: Rows) -> tuple[np.ndarray, dict]:
+    """Out-of-fold probabilities, and each fold's figures at a bar chosen without it."""
+    question_fold = fold_of(rows.document)
+    row_fold = question_fold[rows.question]
+    probabilities = np.zeros(len(rows.labels))
+    for fold in range(FOLDS):
+        train = row_fold != fold
+        spec = fit_logistic(rows.features[train], rows.labels[train])
+        probabilities[~train] = predict(spec, rows.features[~train])
+    decisions = decide(rows, probabilities)
+    per_fold = []
+    for fold in range(FOLDS):
+        held = question_fold == fold
+        bar = best_bar(rows, decisions, ~held)
+        per_fold.append(
+            {"fold": fold, "documents": sorted(set(rows.document[held].tolist())), "bar": bar}
+            | figures(rows, decisions, bar, held)
+        )
+    pooled = {
+        key: round(float(np.mean([f[key] for f in per_fold])), 4)
+        for key in ("accuracy", "answer", "answer_rate", "abstain")
+    }
+    return probabilities, {"folds": per_fold, "mean_of_folds": pooled}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m index.fit", description=__doc__)
+    parser.add_argument("folder", type=Path, help="a SQuAD-style folder: corpus/, questions.jsonl")
+    parser.add_argument("--index", type=Path, default=Path(".qabot/fit-index"))
+    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    args = parser.parse_args(argv)
+    rows = collect(args.folder, args.index)
+    probabilities, report = cross_validate(rows)
+    decisions = decide(rows, probabilities)
+    named = levels(rows, decisions)
+    curve = [{"bar": b} | figures(rows, decisions, b) for b in CURVE]
+    curve += [{"level": n, "bar": b} | figures(rows, decisions, b) for n, b in named.items()]
+    spec = {"features": list(FEATURES)} | fit_logistic(rows.features, rows.labels)
+    spec |= {
+        "levels": named,
+        "fitted_on": {
+            "folder": args.folder.name,
+            "questions": int(len(rows.answerable)),
+            "questions_sha256": _sha256(args.folder / "questions.jsonl"),
+            "candidates": int(len(rows.labels)),
+            "seed": SEED,
+            "C": C,
+        },
+        "cross_validation": report | {"out_of_fold_curve": curve},
+    }
+    data = json.dumps(spec, indent=1).encode()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(data)
+    args.out.with_suffix(".sha256").write_text(
+        f"{hashlib.sha256(data).hexdigest()}  {args.out.name}\n"
+    )
+    print(json.dumps(report["mean_of_folds"] | {"levels": named}))
+    for point in curve:
+        print(json.dumps(point))
+    return 0
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
