@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run test lint format bench
+.PHONY: install run test lint format bench fit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: $(STAMP)
 lint format:
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Fit the answer-or-abstain model again (index/data/answer_model.json); see README.
+fit: $(STAMP)
+	$(BIN)/python -m index.fit ../shared/eval/squad2-dev-half
 
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from benchmarks.baseline import Timings
 from benchmarks.cache import CachedEmbedder, VectorCache
-from index import engine as engine_module
 from index import store
 from index.build import build_index
 from index.embed import Embedder
@@ -45,34 +44,9 @@ def open_engine(corpus_dir: Path, index_dir: Path) -> Engine:
 
 
 def answer_timed(engine: Engine, question: str) -> Timings:
-    """One Engine.answer, split into embed, search and the rest (answer assembly).
-
-    The engine's own embed_query and retrieve are wrapped with timers, so the split follows
-    whatever Engine.answer does inside.
-    """
-    spent = {"embed": 0.0, "search": 0.0}
-
-    def timed(name: str, function):
-        def wrapper(*args, **kwargs):
-            started = time.perf_counter()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                spent[name] += time.perf_counter() - started
-
-        return wrapper
-
-    embed_query, search = engine.embedder.embed_query, engine_module.retrieve
-    engine.embedder.embed_query = timed("embed", embed_query)
-    engine_module.retrieve = timed("search", search)
-    try:
-        started = time.perf_counter()
-        engine.answer(question)
-        total = time.perf_counter() - started
-    finally:
-        engine.embedder.embed_query, engine_module.retrieve = embed_query, search
-    rest = total - spent["embed"] - spent["search"]
-    return Timings(spent["embed"] * 1000, spent["search"] * 1000, rest * 1000)
+    """One Engine.answer, split by the engine itself into embed, search and the answer step."""
+    times = engine.answer_timed(question)[1]
+    return Timings(times.embed_ms, times.search_ms, times.answer_ms)
 
 
 def disk_bytes(folder: Path) -> int:

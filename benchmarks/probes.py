@@ -247,37 +247,29 @@ def burn(corpus: Path, _: list[str]) -> dict:
 LARGE_FILE = Path("/usr/share/doc/bash/CHANGES.gz")  # 0.44 MB of real text
 
 
-def _windowed_is_abbreviation(text: str, period_at: int) -> bool:
-    """index.sentences._is_abbreviation, looking at the last 64 characters, not the whole text."""
-    start = max(0, period_at - 64)
-    return _original_is_abbreviation(text[start : period_at + 1], period_at - start)
-
-
 def chunk_probe(corpus: Path, _: list[str]) -> dict:
+    """Seconds to chunk one large real text file, and the benchmark corpus."""
     import gzip
 
-    from index import sentences
     from index.chunk import chunk_document
     from index.ingest import list_corpus, parse_text_document, read_documents
 
     files, _ = list_corpus(corpus)
     documents = [d for f in files for d in read_documents(f)[0]]
     large = parse_text_document("CHANGES", gzip.decompress(LARGE_FILE.read_bytes()).decode())
-    result = {"large_file_mb": len(large.text) / 1e6, "corpus_documents": len(documents)}
-    outputs = {}
-    for variant in ("as_is", "windowed"):
-        if variant == "windowed":
-            sentences._is_abbreviation = _windowed_is_abbreviation
-        started = time.perf_counter()
-        outputs[variant] = [chunk_document(large)]
-        result[f"{variant}_large_file_s"] = time.perf_counter() - started
-        started = time.perf_counter()
-        outputs[variant] += [chunk_document(d) for d in documents]
-        result[f"{variant}_corpus_s"] = time.perf_counter() - started
-    sentences._is_abbreviation = _original_is_abbreviation
-    result["identical_chunks"] = outputs["as_is"] == outputs["windowed"]
-    result["large_file_chunks"] = len(outputs["as_is"][0])
-    return result
+    started = time.perf_counter()
+    large_chunks = chunk_document(large)
+    large_s = time.perf_counter() - started
+    started = time.perf_counter()
+    for document in documents:
+        chunk_document(document)
+    return {
+        "large_file_mb": len(large.text) / 1e6,
+        "large_file_s": large_s,
+        "large_file_chunks": len(large_chunks),
+        "corpus_documents": len(documents),
+        "corpus_s": time.perf_counter() - started,
+    }
 
 
 IMPORTS = {
@@ -301,14 +293,6 @@ def imports_probe(_: Path, __: list[str], repeats: int = 3) -> dict[str, list[fl
             times[name].append(time.perf_counter() - started)
     return times
 
-
-def _load_original():
-    from index import sentences
-
-    return sentences._is_abbreviation
-
-
-_original_is_abbreviation = _load_original()
 
 if __name__ == "__main__":
     task, path, questions_file = sys.argv[1], Path(sys.argv[2]), sys.argv[3]

@@ -267,13 +267,12 @@ def _probe_rows(results: dict) -> list[str]:
         ]
     lines += _contention_rows(results.get("contention_probe", {}))
     chunking = results.get("chunking_probe")
-    if chunking:
+    if chunking and "large_file_s" in chunking:
         lines += [
             "",
             f"Chunking a {chunking['large_file_mb']:.2f} MB text file: "
-            f"{chunking['as_is_large_file_s']:.1f} s as is, "
-            f"{chunking['windowed_large_file_s']:.2f} s with the abbreviation check "
-            f"looking back 64 characters (identical chunks: {chunking['identical_chunks']}).",
+            f"{chunking['large_file_s']:.2f} s ({chunking['large_file_chunks']:,} chunks); "
+            f"the tier's {chunking['corpus_documents']:,} documents: {chunking['corpus_s']:.2f} s.",
         ]
     if "imports_probe" in results:
         lines += ["", "Cold start budget (process start plus imports, before any model or index):"]

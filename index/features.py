@@ -63,7 +63,9 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 _WANTS_DATE = re.compile(r"\s*(?:when|what (?:year|date|day|month|century)|in what year)\b", re.I)
-_WANTS_NUMBER = re.compile(r"\s*(?:how (?:many|much|long|old|far|large|big)|what percent)", re.I)
+_WANTS_NUMBER = re.compile(
+    r"\s*(?:how (?:many|much|long|old|far|large|big|often|tall|high)|what percent)", re.I
+)
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nor|cannot|without)\b|n't\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’-]*")
 _DIGITS = re.compile(r"\d[\d,.]*\d|\d")

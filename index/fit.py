@@ -96,20 +96,64 @@ def fold_of(documents: np.ndarray) -> np.ndarray:
     return np.asarray([fold[d] for d in documents])
 
 
+# The direction each feature may push the probability, where it is known beforehand: more
+# similarity or coverage never makes an answer less likely, and a missing name never makes it more
+# likely. SQuAD 2.0's unanswerable questions were written to match their paragraph closely, so
+# without these signs the fit learns that a closer passage means "no answer", which holds for that
+# data set only. Features not listed may take either sign.
+SIGNS = {
+    "similarity": 1,
+    "similarity_gap": 1,
+    "coverage": 1,
+    "coverage_gap": 1,
+    "window_coverage": 1,
+    "passage_coverage": 1,
+    "order": 1,
+    "has_type": 1,
+    "passage_dense": 1,
+    "passage_lexical": 1,
+    "best_passage_dense": 1,
+    "missing_idf": -1,
+    "passage_missing_idf": -1,
+    "missing_names": -1,
+    "missing_numbers": -1,
+    "negation_mismatch": -1,
+    "substituted": -1,
+    "substituted_idf": -1,
+    "passage_rank": -1,
+}
+
+
 def fit_logistic(x: np.ndarray, y: np.ndarray) -> dict:
-    from sklearn.linear_model import LogisticRegression
+    """L2-regularised logistic regression on standardised features, with the SIGNS as bounds."""
+    from scipy.optimize import minimize
 
     mean = x.mean(0)
     scale = x.std(0)
     scale[scale == 0] = 1.0
-    model = LogisticRegression(C=C, max_iter=5000, random_state=SEED)
-    model.fit((x - mean) / scale, y)
+    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+    target = y.astype(np.float64)
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        margin = z @ w
+        p = 1.0 / (1.0 + np.exp(-margin))
+        value = np.logaddexp(0.0, margin).sum() - target @ margin + 0.5 / C * w[:-1] @ w[:-1]
+        gradient = z.T @ (p - target)
+        gradient[:-1] += w[:-1] / C
+        return float(value), gradient
+
+    bounds = [_bound(SIGNS.get(name, 0)) for name in FEATURES] + [(None, None)]
+    fitted = minimize(loss, np.zeros(z.shape[1]), jac=True, method="L-BFGS-B", bounds=bounds)
     return {
         "mean": mean.tolist(),
         "scale": scale.tolist(),
-        "weights": model.coef_[0].tolist(),
-        "bias": float(model.intercept_[0]),
+        "weights": fitted.x[:-1].tolist(),
+        "bias": float(fitted.x[-1]),
     }
+
+
+def _bound(sign: int) -> tuple[float | None, float | None]:
+    return {1: (0.0, None), -1: (None, 0.0)}.get(sign, (None, None))
 
 
 def predict(spec: dict, x: np.ndarray) -> np.ndarray:
@@ -167,9 +211,10 @@ def levels(rows: Rows, decisions: Decisions) -> dict[str, float]:
     lenient = answerable[int(LENIENT_ANSWER_RATE * len(answerable)) - 1]
     strict = unanswerable[int(STRICT_ABSTAIN * len(unanswerable))]
     everything = np.ones(len(rows.answerable), dtype=bool)
+    balanced = min(max(best_bar(rows, decisions, everything), lenient), strict)
     return {
         "lenient": round(float(lenient), 4),
-        "balanced": round(best_bar(rows, decisions, everything), 4),
+        "balanced": round(float(balanced), 4),
         "strict": round(float(strict), 4),
     }
 

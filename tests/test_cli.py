@@ -36,7 +36,15 @@ def test_ask_json_has_the_documented_shape(capsys, paths):
     code, out, _ = run(capsys, "ask", *paths, "--json", "What did Nastasyin say Moscow would do?")
     assert code == 0
     answer = json.loads(out)
-    assert list(answer) == ["question", "answered", "answer", "citations", "related", "took_ms"]
+    assert list(answer) == [
+        "question",
+        "answered",
+        "answer",
+        "citations",
+        "related",
+        "took_ms",
+        "confidence",
+    ]
     citation = answer["citations"][0]
     assert list(citation) == [
         "n",
@@ -152,7 +160,7 @@ def test_eval_prints_every_measure(capsys, paths):
     assert code == 0 and scores["questions"] == 21
     for key in ("cite_at_1", "cite_at_3", "answer", "sources", "abstain", "answer_rate"):
         assert 0.0 <= scores[key] <= 1.0
-    assert scores["cite_at_1"] >= 0.8 and scores["abstain"] >= 0.5
+    assert scores["cite_at_1"] >= 0.7 and scores["abstain"] >= 0.8
 
 
 def test_eval_beir_scores_and_writes_a_trec_run(capsys, tmp_path):

@@ -17,8 +17,10 @@ def test_a_question_vector_matches_the_batched_and_the_reference_encoding(embedd
     batched = embedder.embed([LONGER, question])[1]  # padded beside a longer text
     reference = embedder.model.encode([question], normalize_embeddings=True)[0]
     assert lean.dtype == np.float32 and np.linalg.norm(lean) == pytest.approx(1.0, abs=1e-5)
-    assert float(lean @ batched) > 0.99999
-    assert float(lean @ reference) > 0.99999
+    # In bf16 (CPUs with native bf16) the reference comes back rounded to bf16: 0.9999 there.
+    floor = 0.9995 if embedder.dtype == "bfloat16" else 0.99999
+    assert float(lean @ batched) > floor
+    assert float(lean @ reference) > floor
 
 
 # ---- sentence vectors inside the model's window ---------------------------------------------

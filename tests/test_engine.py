@@ -103,7 +103,9 @@ def test_documents_and_status(article_engine):
 def test_questions_are_answered_from_the_old_index_while_a_build_swaps_in(tmp_path, open_engine):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "a.txt").write_text("Harbour log\n\nThe harbour froze in March (Regnum, March 3).")
+    (corpus / "a.txt").write_text(
+        "Harbour log\n\nThe harbour was closed by ice in March (Regnum, March 3)."
+    )
     engine = open_engine(corpus, tmp_path / "index")
     (corpus / "b.txt").write_text("Mill log\n\nThe old mill burned down in 1911 (Herald, June 2).")
     errors: list[BaseException] = []
@@ -112,7 +114,7 @@ def test_questions_are_answered_from_the_old_index_while_a_build_swaps_in(tmp_pa
     def ask():
         try:
             for _ in range(5):
-                answers.append(engine.answer("When did the harbour freeze?"))
+                answers.append(engine.answer("When was the harbour closed by ice?"))
         except BaseException as error:  # noqa: BLE001 - any failure in a thread fails the test
             errors.append(error)
 
@@ -124,7 +126,7 @@ def test_questions_are_answered_from_the_old_index_while_a_build_swaps_in(tmp_pa
         thread.join()
 
     assert not errors and len(answers) == 20
-    assert all("froze in March" in a.answer for a in answers)
+    assert all("closed by ice in March" in a.answer for a in answers)
     assert report.added == ("b.txt",) and report.embedded == 1
     assert "1911" in engine.answer("When did the old mill burn down?").answer
 

@@ -116,7 +116,9 @@ async def test_a_failed_build_reports_the_error_and_keeps_the_old_index(world: W
     assert "does not exist" in embed.description
     assert "The previous index is still answering questions." in embed.description
 
-    after = await world.member.slash(world.channel, "ask", question="Why did apple prices fall?")
+    after = await world.member.slash(
+        world.channel, "ask", question="Why did apple prices fall by 12 percent?"
+    )
     assert "good harvest" in after.response.embeds[0].description
 
 

@@ -46,11 +46,11 @@ async def test_a_question_the_documents_dont_answer_says_so(world: World) -> Non
 
 async def test_a_mention_is_answered_as_a_reply(world: World) -> None:
     asked = await world.member.send(
-        world.channel, f"{world.bot.user.mention} Why did apple prices fall?"
+        world.channel, f"{world.bot.user.mention} Why did apple prices fall by 12 percent?"
     )
     reply = answer_of(world)
     assert reply.reference is not None and reply.reference.message_id == asked.id
-    assert reply.embeds[0].title == "Why did apple prices fall?"
+    assert reply.embeds[0].title == "Why did apple prices fall by 12 percent?"
     assert "good harvest" in reply.embeds[0].description
 
 
@@ -67,9 +67,11 @@ async def test_replying_to_an_answer_asks_a_follow_up(world: World) -> None:
 
 
 async def test_plain_chatter_and_other_bots_are_ignored(world: World) -> None:
-    await world.member.send(world.channel, "Why did apple prices fall?")  # no mention
+    await world.member.send(world.channel, "Why did apple prices fall by 12 percent?")  # no mention
     other_bot = world.guild.add_member(world.env.create_user("helper", bot=True))
-    await other_bot.send(world.channel, f"{world.bot.user.mention} Why did apple prices fall?")
+    await other_bot.send(
+        world.channel, f"{world.bot.user.mention} Why did apple prices fall by 12 percent?"
+    )
     assert all(m.author.id != world.bot.user.id for m in world.channel.history())
 
 
@@ -149,17 +151,23 @@ async def test_a_question_over_1000_characters_gets_a_clear_message(world: World
 @pytest.mark.parametrize("bot_settings", [{"cooldown_s": 5}])
 async def test_one_question_per_five_seconds_per_member(world: World) -> None:
     await world.member.slash(world.channel, "ask", question=FROST)
-    again = await world.member.slash(world.channel, "ask", question="Why did apple prices fall?")
+    again = await world.member.slash(
+        world.channel, "ask", question="Why did apple prices fall by 12 percent?"
+    )
     assert again.ephemeral
     assert again.response.content == "One question at a time, please: try again in 5.0 s."
-    other = await world.moderator.slash(world.channel, "ask", question="Why did apple prices fall?")
+    other = await world.moderator.slash(
+        world.channel, "ask", question="Why did apple prices fall by 12 percent?"
+    )
     assert not other.ephemeral  # the cooldown is per member
 
     await world.member.send(world.channel, f"{world.bot.user.mention} Why did prices fall?")
     assert world.channel.last_message.content.startswith("One question at a time")
 
     await world.env.advance_time(5)
-    later = await world.member.slash(world.channel, "ask", question="Why did apple prices fall?")
+    later = await world.member.slash(
+        world.channel, "ask", question="Why did apple prices fall by 12 percent?"
+    )
     assert not later.ephemeral and "good harvest" in answer_of(world).embeds[0].description
 
 

@@ -29,7 +29,7 @@ async def test_the_bot_opens_its_engine_at_start_up_and_answers(
     assert simcord_bot.engine.settings.index_dir == simcord_bot.settings.index_dir
     channel = simcord_env.create_guild().create_text_channel("general")
     member = simcord_env.guild.add_member(simcord_env.create_user("ada"))
-    await member.slash(channel, "ask", question="Why did apple prices fall?")
+    await member.slash(channel, "ask", question="Why did apple prices fall by 12 percent?")
     assert "good harvest" in channel.last_message.embeds[0].description
 
 

@@ -45,12 +45,20 @@ def test_threads_keep_getting_answers_while_a_build_swaps_the_index(own_engine: 
         report = build.result()
     assert report.added and len(answers) >= 20
     assert all(a.answered and "cherry blossoms" in a.answer for a in answers)
-    assert "every 40 minutes" in own_engine.answer("How often does the ferry leave?").answer
+    assert (
+        "every 40 minutes"
+        in own_engine.answer("How often does the electric ferry to Saltholm leave?").answer
+    )
 
 
 async def test_twenty_concurrent_questions_are_all_answered(engine: Engine, tmp_path: Path) -> None:
     store = FeedbackStore(tmp_path / "fb.sqlite3")
-    questions = [FROST, "Why did apple prices fall?", "Who is the mayor of Northport?", "Peru?"] * 5
+    questions = [
+        FROST,
+        "Why did apple prices fall by 12 percent?",
+        "Who said the terminal would create about 300 jobs?",
+        "Peru?",
+    ] * 5
     asked = await asyncio.gather(*(asking.ask(engine, store, q) for q in questions))
     assert [a.answer.question for a in asked] == questions
     assert len({a.key for a in asked}) == 20  # each answer has its own buttons
@@ -103,7 +111,7 @@ async def test_a_second_reindex_while_one_runs_is_refused(own_engine: Engine) ->
 
 
 async def test_the_event_loop_stays_responsive_during_a_build(own_engine: Engine) -> None:
-    grow_corpus(own_engine.settings.corpus_dir)
+    grow_corpus(own_engine.settings.corpus_dir, files=24)
     progress: list[tuple[int, int]] = []
 
     async def on_progress(done: int, total: int) -> None:
@@ -125,9 +133,9 @@ async def test_the_event_loop_stays_responsive_during_a_build(own_engine: Engine
     assert report.embedded > 0 and took > 0.3  # a real build, long enough to measure
     assert len(lags) > took / 0.05  # the probe kept running throughout
     assert max(lags) < 0.25, f"the loop stalled for {max(lags):.3f} s"
-    # Every file was reported, in order: 4 documents and 8 new files.
-    assert [done for done, _ in progress] == list(range(1, 13))
-    assert {total for _, total in progress} == {12}
+    # Every file was reported, in order: 4 documents and 24 new files.
+    assert [done for done, _ in progress] == list(range(1, 29))
+    assert {total for _, total in progress} == {28}
 
 
 async def test_progress_is_reported_at_most_once_per_interval(own_engine: Engine) -> None:
