@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -103,6 +102,7 @@ def _build(args: argparse.Namespace) -> int:
     from index.build import build_index
     from index.embed import Embedder
     from index.errors import IndexCorrupt, IndexMissing
+    from index.onnx_embed import export
     from index.store import load
 
     settings = _settings(args, progress=sys.stderr.isatty() and not args.json)
@@ -116,6 +116,7 @@ def _build(args: argparse.Namespace) -> int:
         previous = None
     embedder.progress = settings.progress
     report = build_index(settings.corpus_dir, settings.index_dir, embedder, previous)
+    export(settings.model, settings.index_dir)  # questions then skip torch; warns if it can't
     for warning in report.skipped:
         print(f"warning: {warning}", file=sys.stderr)
     if args.json:
@@ -209,7 +210,9 @@ def _eval(args: argparse.Namespace) -> int:
     if args.beir is not None:
         queries, qrels = read_beir(args.beir)
         index_dir = args.index or _eval_index_dir(args.beir, "beir")
-        engine = _open(args, EngineSettings.from_env(args.beir / "corpus.jsonl", index_dir))
+        engine = _open(
+            args, _settings(args, corpus_dir=args.beir / "corpus.jsonl", index_dir=index_dir)
+        )
         ids = list(queries)
         rankings = dict(zip(ids, engine.rank_documents([queries[q] for q in ids]), strict=True))
         scores = score_rankings(rankings, qrels)
@@ -247,7 +250,7 @@ def _eval_squad(args: argparse.Namespace, items: list) -> int:
     if not corpus.is_dir():
         raise QabotError(f"no corpus for {args.file}: give --corpus DIR (its `doc` files)")
     index_dir = args.index or _eval_index_dir(corpus, "squad")
-    engine = _open(args, EngineSettings.from_env(corpus, index_dir))
+    engine = _open(args, _settings(args, corpus_dir=corpus, index_dir=index_dir))
     scores = score_squad(items, [engine.answer(item.question) for item in items])
     if args.json:
         print(json.dumps({k: v for k, v in asdict(scores).items() if k != "failures"}))
@@ -261,7 +264,8 @@ def _eval_squad(args: argparse.Namespace, items: list) -> int:
 
 
 def _eval_index_dir(folder: Path, kind: str) -> Path:
-    base = Path(os.environ.get("QABOT_INDEX_DIR") or ".qabot/index").parent
+    """An evaluation set's own index, beside the configured one."""
+    base = EngineSettings.from_env().index_dir.parent
     tag = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:8]
     return base / f"{kind}-{folder.resolve().name}-{tag}"
 

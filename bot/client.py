@@ -14,7 +14,6 @@ from bot.config import Settings
 from bot.feedback import FeedbackStore
 from bot.reindex import Reindexer
 from index.engine import Engine
-from index.settings import EngineSettings
 
 log = logging.getLogger("qabot.bot")
 
@@ -70,10 +69,7 @@ class QABot(commands.Bot):
         if self._given_engine is not None:
             self.engine = self._given_engine
         else:
-            engine_settings = EngineSettings.from_env(
-                self.settings.corpus_dir, self.settings.index_dir
-            )
-            self.engine = await asyncio.to_thread(Engine.open, engine_settings)
+            self.engine = await asyncio.to_thread(Engine.open, self.settings.engine)
         self.feedback = await asyncio.to_thread(FeedbackStore, self.settings.feedback_db)
 
         from bot.cogs import admin, ask, quote, sources

@@ -1,19 +1,25 @@
-"""Bot settings: one frozen dataclass, read once from the environment and an optional .env file."""
+"""Bot settings: one frozen dataclass, read once from the environment and an optional .env file.
+
+The engine's own settings (folders, model, QABOT_K, QABOT_ABSTAIN) are read by the same reader
+(index.settings) and kept inside, so the bot serves the index the CLI builds.
+"""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from dotenv import dotenv_values
-
-from index.settings import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR
+from index.errors import QabotError
+from index.settings import DEFAULT_DOTENV, EngineSettings, read_env
 
 DEFAULT_FEEDBACK_DB = Path(".qabot/feedback.sqlite3")
 DEFAULT_COOLDOWN_S = 5.0
+# Questions answered at once; more queue. 2 matches this machine's 2 cores: each answer is mostly
+# ONNX Runtime and numpy on one thread, and fewer busy threads leave the event loop its turn.
+DEFAULT_WORKERS = 2
 _TRUE = {"1", "true", "yes", "on"}
+_ENGINE_FIELDS = {f.name for f in fields(EngineSettings)}
 
 
 class SettingsError(ValueError):
@@ -24,39 +30,52 @@ class SettingsError(ValueError):
 class Settings:
     # repr=False: the token must never reach a log line or a traceback.
     token: str = field(default="", repr=False)
-    corpus_dir: Path = DEFAULT_CORPUS_DIR
-    index_dir: Path = DEFAULT_INDEX_DIR
+    engine: EngineSettings = EngineSettings()
     mod_role: str = ""  # a role name or id whose members may /reindex and read /feedback
     channels: tuple[str, ...] = ()  # channel names or ids; empty means every channel
     cooldown_s: float = DEFAULT_COOLDOWN_S  # one question per user per this many seconds
     allow_dms: bool = False
     feedback_db: Path = DEFAULT_FEEDBACK_DB
     sync_commands: bool = True  # publish the slash commands to Discord at start-up
+    workers: int = DEFAULT_WORKERS  # QABOT_WORKERS: questions answered at once
+
+    @property
+    def corpus_dir(self) -> Path:
+        return self.engine.corpus_dir
+
+    @property
+    def index_dir(self) -> Path:
+        return self.engine.index_dir
 
     @classmethod
     def from_env(
         cls,
         env: Mapping[str, str] | None = None,
         *,
-        dotenv_path: str | Path | None = ".env",
+        dotenv_path: str | Path | None = DEFAULT_DOTENV,
         **overrides: object,
     ) -> Settings:
         """Overrides win over the environment, which wins over .env, which wins over defaults."""
-        values = _merged(env, dotenv_path)
+        values = read_env(env, dotenv_path)
+        try:
+            engine = EngineSettings.from_values(values)
+        except QabotError as error:
+            raise SettingsError(str(error)) from None
         settings = cls(
             token=values.get("DISCORD_TOKEN", "").strip(),
-            corpus_dir=Path(values.get("QABOT_CORPUS_DIR") or DEFAULT_CORPUS_DIR),
-            index_dir=Path(values.get("QABOT_INDEX_DIR") or DEFAULT_INDEX_DIR),
+            engine=engine,
             mod_role=values.get("QABOT_MOD_ROLE", "").strip(),
             channels=_split_list(values.get("QABOT_CHANNELS", "")),
             cooldown_s=_cooldown(values.get("QABOT_COOLDOWN_S")),
             allow_dms=values.get("QABOT_DMS", "").strip().lower() in _TRUE,
             feedback_db=Path(values.get("QABOT_FEEDBACK_DB") or DEFAULT_FEEDBACK_DB),
+            workers=_workers(values.get("QABOT_WORKERS")),
         )
         return settings.with_overrides(**overrides)
 
     def with_overrides(self, **overrides: object) -> Settings:
-        known = {f.name for f in fields(self)}
+        """Bot settings and engine settings (corpus_dir, index_dir, k, …) by name."""
+        known = {f.name for f in fields(self)} | _ENGINE_FIELDS
         unknown = sorted(set(overrides) - known)
         if unknown:
             raise SettingsError(f"unknown bot setting(s): {', '.join(unknown)}")
@@ -66,14 +85,10 @@ class Settings:
                 given[key] = Path(given[key])  # type: ignore[arg-type]
         if "channels" in given and isinstance(given["channels"], str):
             given["channels"] = _split_list(given["channels"])
+        engine = {key: given.pop(key) for key in list(given) if key in _ENGINE_FIELDS}
+        if engine:
+            given["engine"] = replace(self.engine, **engine)  # type: ignore[arg-type]
         return replace(self, **given)  # type: ignore[arg-type]
-
-
-def _merged(env: Mapping[str, str] | None, dotenv_path: str | Path | None) -> dict[str, str]:
-    from_file: dict[str, str] = {}
-    if dotenv_path is not None and Path(dotenv_path).is_file():
-        from_file = {k: v for k, v in dotenv_values(dotenv_path).items() if v is not None}
-    return {**from_file, **(os.environ if env is None else env)}
 
 
 def _split_list(raw: str) -> tuple[str, ...]:
@@ -91,3 +106,11 @@ def _cooldown(raw: str | None) -> float:
     if value < 0:
         raise SettingsError(f"QABOT_COOLDOWN_S must be zero or more, got {raw!r}")
     return value
+
+
+def _workers(raw: str | None) -> int:
+    if raw is None or not raw.strip():
+        return DEFAULT_WORKERS
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise SettingsError(f"QABOT_WORKERS must be a whole number of at least 1, got {raw!r}")
+    return int(raw)

@@ -19,7 +19,6 @@ from bot.client import QABot
 from bot.config import Settings, SettingsError
 from index.engine import Engine
 from index.errors import QabotError
-from index.settings import EngineSettings
 
 if TYPE_CHECKING:
     import simcord
@@ -71,8 +70,7 @@ async def serve(
     import simcord  # the optional `preview` extra
 
     print("qabot: loading the model and the index…", flush=True)
-    engine_settings = EngineSettings.from_env(settings.corpus_dir, settings.index_dir)
-    engine = await asyncio.to_thread(Engine.open, engine_settings)
+    engine = await asyncio.to_thread(Engine.open, settings.engine)
     # Votes cast in the preview stay out of the real bot's feedback summary.
     demo_db = settings.feedback_db.with_name("demo-feedback.sqlite3")
     bot = QABot(settings.with_overrides(feedback_db=demo_db, channels=()), engine=engine)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
-from index import store
+from index import onnx_embed, store
 from index.answer import citation_of, compose_answer
 from index.answer_model import AnswerModel, load_model
 from index.build import build_index
@@ -33,6 +33,8 @@ from index.models import (
 from index.retrieve import rank, retrieve
 from index.settings import EngineSettings
 
+# What answers questions: the ONNX model, or an Embedder (which builds too).
+QuestionEmbedder = onnx_embed.OnnxEmbedder | Embedder
 # progress(done, total) is called from the building thread as files are processed.
 Progress = Callable[[int, int], None]
 
@@ -43,15 +45,20 @@ class Engine:
     def __init__(
         self,
         settings: EngineSettings,
-        embedder: Embedder,
+        embedder: QuestionEmbedder,
         index: store.StoredIndex,
         answer_model: AnswerModel,
+        builder: Embedder | None = None,
+        *,
+        exports: bool = False,
     ):
         self.settings = settings
-        self.embedder = embedder
+        self.embedder = embedder  # questions: ONNX Runtime, or sentence-transformers as fallback
         self.answer_model = answer_model
         self.abstain_bar = answer_model.bar(settings.abstain)
         self._index = index
+        self._builder = builder  # builds: sentence-transformers, loaded by the first build
+        self._exports = exports  # export the question model after a build
         self._build_lock = threading.Lock()
 
     @classmethod
@@ -62,27 +69,35 @@ class Engine:
         build_if_missing: bool = True,
         embedder: Embedder | None = None,
     ) -> Engine:
-        """Load the model (unless one is given) and the index; build it first when there is none.
+        """Load the index and the question model; build the index first when there is none.
+
+        Without an `embedder`, questions go through the exported ONNX model when it is there and
+        checks out (no torch import), else through sentence-transformers with one log line. A
+        given `embedder` serves questions and builds alike, and nothing is exported.
 
         Raises IndexCorrupt (clear message, says to run `qabot index build`), CorpusError, or
         QabotError for an unusable answer model or QABOT_ABSTAIN.
         """
         answer_model = load_model()
         answer_model.bar(settings.abstain)  # a bad setting fails before the slow part
-        # Loading the model is mostly imports; reading the index is mostly checksums and file
-        # reads, which release the GIL. Overlapped, a cold start costs the longer of the two.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            reading = pool.submit(store.read, settings.index_dir)
-            embedder = embedder or Embedder(settings.model, settings.dtype, settings.batch_size)
-            try:
+        exports = embedder is None
+        if exports and store.live_folder(settings.index_dir) is not None:
+            # Checksums and file reads release the GIL: read the index while the model loads.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                reading = pool.submit(store.read, settings.index_dir)
+                questions = onnx_embed.load(settings.model, settings.index_dir)
                 index = reading.result()
-            except IndexMissing:
-                if not build_if_missing:
-                    raise
-                build_index(settings.corpus_dir, settings.index_dir, embedder, None)
-                index = store.read(settings.index_dir)
-        store.check_model(index, embedder.weights_sha256, embedder.dim)
-        return cls(settings, embedder, index, answer_model)
+            builder = None
+            if questions is None:
+                builder = Embedder(settings.model, settings.dtype, settings.batch_size)
+        else:
+            builder = embedder or Embedder(settings.model, settings.dtype, settings.batch_size)
+            index = _read_or_build(settings, builder, build_if_missing, exports)
+            questions = (exports and onnx_embed.load(settings.model, settings.index_dir)) or None
+        questions = questions or builder
+        assert questions is not None
+        store.check_model(index, questions.weights_sha256, questions.dim)
+        return cls(settings, questions, index, answer_model, builder, exports=exports)
 
     # ---- questions ---------------------------------------------------------------------
 
@@ -138,19 +153,24 @@ class Engine:
         if not self._build_lock.acquire(blocking=False):
             raise BuildInProgress("an index build is already running; try again when it finishes")
         try:
+            builder = self._builder = self._builder or Embedder(
+                self.settings.model, self.settings.dtype, self.settings.batch_size
+            )
             report = build_index(
-                self.settings.corpus_dir,
-                self.settings.index_dir,
-                self.embedder,
-                self._index,
-                progress,
+                self.settings.corpus_dir, self.settings.index_dir, builder, self._index, progress
             )
-            self._index = store.load(
-                self.settings.index_dir, self.embedder.weights_sha256, self.embedder.dim
-            )
+            self._index = store.load(self.settings.index_dir, builder.weights_sha256, builder.dim)
+            if self._exports:
+                self._export_question_model(builder)
             return report
         finally:
             self._build_lock.release()
+
+    def _export_question_model(self, builder: Embedder) -> None:
+        """Export the question model once; a fallback engine switches to it when it's there."""
+        exported = onnx_embed.export(self.settings.model, self.settings.index_dir)
+        if exported and not isinstance(self.embedder, onnx_embed.OnnxEmbedder):
+            self.embedder = onnx_embed.load(self.settings.model, self.settings.index_dir) or builder
 
     # ---- lookups -----------------------------------------------------------------------
 
@@ -201,6 +221,20 @@ class Engine:
     def _as_citation(self, index: store.StoredIndex, chunk: Chunk, score: float) -> Citation:
         meta = index.document_meta({chunk.doc_id}).get(chunk.doc_id, {})
         return citation_of(chunk, meta, 1, chunk.sentences, score)
+
+
+def _read_or_build(
+    settings: EngineSettings, builder: Embedder, build_if_missing: bool, exports: bool
+) -> store.StoredIndex:
+    try:
+        return store.read(settings.index_dir)
+    except IndexMissing:
+        if not build_if_missing:
+            raise
+    build_index(settings.corpus_dir, settings.index_dir, builder, None)
+    if exports:
+        onnx_embed.export(settings.model, settings.index_dir)
+    return store.read(settings.index_dir)
 
 
 def check_question(question: str) -> str:

@@ -16,6 +16,7 @@ from bot import create_bot
 from bot.client import QABot
 from index.engine import Engine
 from index.settings import EngineSettings
+from tests.conftest import share_exported
 
 HARBOR = """Northport Harbor Expansion
 
@@ -75,6 +76,11 @@ BOT_VARIABLES = (
     "QABOT_COOLDOWN_S",
     "QABOT_DMS",
     "QABOT_FEEDBACK_DB",
+    "QABOT_K",
+    "QABOT_MODEL",
+    "QABOT_DTYPE",
+    "QABOT_ABSTAIN",
+    "QABOT_WORKERS",
 )
 
 
@@ -100,9 +106,11 @@ def session_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="session")
-def engine(session_dirs: tuple[Path, Path]) -> Engine:
-    """The real engine and model, loaded once, over a corpus no test changes."""
+def engine(session_dirs: tuple[Path, Path], exported_model: Path) -> Engine:
+    """The real engine, loaded once as the bot loads it (questions through the exported ONNX
+    model, builds through sentence-transformers), over a corpus no test changes."""
     corpus, index = session_dirs
+    share_exported(exported_model, index)
     return Engine.open(EngineSettings(corpus_dir=corpus, index_dir=index))
 
 
@@ -111,7 +119,8 @@ def own_engine(engine: Engine, session_dirs: tuple[Path, Path], tmp_path: Path) 
     """A real engine over a private copy of the corpus and index, for tests that change them."""
     corpus, index = session_dirs
     shutil.copytree(corpus, tmp_path / "corpus")
-    shutil.copytree(index, tmp_path / "index")
+    shutil.copytree(index, tmp_path / "index", ignore=shutil.ignore_patterns("models"))
+    share_exported(next((index / "models").glob("*.onnx")), tmp_path / "index")
     settings = EngineSettings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
     return Engine.open(settings, build_if_missing=False)
 

@@ -1,0 +1,208 @@
+"""Question vectors with ONNX Runtime: the embedding model exported once, served without torch.
+
+Builds embed chunks with sentence-transformers (index.embed). A build also exports the same weights,
+in float32, to one ONNX file, and questions are embedded with `onnxruntime` and the `tokenizers`
+package: no torch, transformers or sentence-transformers import, 2-4 ms per question instead of
+11-12 ms (benchmarks/results).
+
+    index_dir/models/embedding-<sha256 of the model's weights>.onnx
+    index_dir/models/embedding-<…>.onnx.sha256    the ONNX file's own sha256
+
+At load the file must be named for the configured model's weights and match its own checksum;
+otherwise questions fall back to sentence-transformers, with one log line saying why.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import logging
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tokenizers import Tokenizer
+
+from index.embed import resolve_model_path, weights_sha256
+
+log = logging.getLogger("qabot.embed")
+
+MODELS_DIR = "models"
+FALLBACK = "questions use sentence-transformers instead"
+
+
+@dataclass(frozen=True)
+class ModelFolder:
+    """What serving needs to know about a local sentence-transformers model folder."""
+
+    path: Path
+    weights_sha256: str
+    max_seq_length: int
+    dim: int
+
+    @classmethod
+    def of(cls, model: str) -> ModelFolder | None:
+        """The folder, or None for a hub name or a model that doesn't mean-pool its tokens."""
+        path = resolve_model_path(model)
+        if path is None or not (path / "tokenizer.json").is_file():
+            return None
+        try:
+            pooling = json.loads((path / "1_Pooling" / "config.json").read_text())
+            config = json.loads((path / "config.json").read_text())
+            window = json.loads((path / "sentence_bert_config.json").read_text())
+        except (OSError, ValueError):
+            return None
+        if not pooling.get("pooling_mode_mean_tokens"):
+            return None
+        sha = weights_sha256(path)
+        if sha == "unknown":
+            return None
+        return cls(path, sha, int(window["max_seq_length"]), int(config["hidden_size"]))
+
+    def onnx_path(self, index_dir: Path) -> Path:
+        return index_dir / MODELS_DIR / f"embedding-{self.weights_sha256}.onnx"
+
+
+class OnnxEmbedder:
+    """Questions -> normalised float32 vectors, as sentence-transformers' encode gives them."""
+
+    dtype = "float32"
+
+    def __init__(self, model: str, folder: ModelFolder, onnx_file: Path):
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # One thread per question: questions run side by side in the bot's worker pool, and on
+        # this 2-core machine a second thread per question made the median 3.3x slower under load.
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        self.session = onnxruntime.InferenceSession(
+            str(onnx_file), options, providers=["CPUExecutionProvider"]
+        )
+        self.tokenizer = Tokenizer.from_file(str(folder.path / "tokenizer.json"))
+        self.tokenizer.enable_truncation(folder.max_seq_length)
+        self.tokenizer.no_padding()
+        self.model_name = model
+        self.weights_sha256 = folder.weights_sha256
+        self.dim = folder.dim
+        self.path = onnx_file
+
+    def embed_query(self, text: str) -> np.ndarray:
+        ids = np.array([self.tokenizer.encode(text).ids], dtype=np.int64)
+        tokens = self.session.run(None, {"input_ids": ids})[0][0]
+        vector = tokens.mean(0)
+        return (vector / max(float(np.linalg.norm(vector)), 1e-12)).astype(np.float32)
+
+    def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """One vector per text, each a forward pass of its own (no padding to get wrong)."""
+        vectors = [self.embed_query(text) for text in texts]
+        return np.array(vectors, dtype=np.float32).reshape(len(texts), self.dim)
+
+
+def load(model: str, index_dir: Path) -> OnnxEmbedder | None:
+    """The exported model for this model's weights, checked; None (and one log line) if unusable."""
+    folder = ModelFolder.of(model)
+    if folder is None:
+        log.warning("qabot: the model %s can't be served by ONNX Runtime; %s", model, FALLBACK)
+        return None
+    path = folder.onnx_path(index_dir)
+    problem = _problem(path)
+    if problem is None:
+        try:
+            return OnnxEmbedder(model, folder, path)
+        except Exception as error:  # onnxruntime raises its own error types for a bad file
+            problem = f"the question model {path} can't be loaded ({error})"
+    log.warning("qabot: %s; %s", problem, FALLBACK)
+    return None
+
+
+def _problem(path: Path) -> str | None:
+    """Why the ONNX file can't be used, or None when it is there and matches its checksum."""
+    sidecar = path.with_name(path.name + ".sha256")
+    if not path.is_file() or not sidecar.is_file():
+        return f"no exported question model at {path} (`qabot index build` exports it)"
+    try:
+        expected = sidecar.read_text().strip()
+        with path.open("rb") as handle:
+            actual = hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError as error:
+        return f"the question model {path} can't be read ({error.strerror})"
+    if actual != expected:
+        return f"the question model {path} fails its checksum (run `qabot index build`)"
+    return None
+
+
+def export(model: str, index_dir: Path) -> Path | None:
+    """Export the model for questions unless a checked export is there. Uses torch: build time.
+
+    Returns the file, or None (with one log line) when the model can't be exported or the file
+    can't be written (a full disk, a read-only folder): questions then use sentence-transformers.
+    """
+    folder = ModelFolder.of(model)
+    if folder is None:
+        return None
+    path = folder.onnx_path(index_dir)
+    if _problem(path) is None:
+        return path
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    sidecar = path.with_name(path.name + ".sha256")
+    sidecar_temporary = sidecar.with_name(f".{sidecar.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _export(folder, temporary)
+        with temporary.open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            os.fsync(handle.fileno())
+        sidecar_temporary.write_text(digest + "\n")
+        os.replace(temporary, path)
+        os.replace(sidecar_temporary, sidecar)
+    except Exception as error:  # OSError for the disk, torch's own errors for the export
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        log.warning(
+            "qabot: couldn't export the question model to %s (%s); %s", path, reason, FALLBACK
+        )
+        return None
+    finally:
+        temporary.unlink(missing_ok=True)
+        sidecar_temporary.unlink(missing_ok=True)
+    return path
+
+
+def _export(folder: ModelFolder, target: Path) -> None:
+    """The transformer in float32, input_ids -> token vectors; pooling stays in numpy."""
+    import torch
+    from transformers import AutoModel
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
+    logging.getLogger("torch.onnx").setLevel(logging.ERROR)  # "torchvision is not installed"
+    model = AutoModel.from_pretrained(str(folder.path), dtype=torch.float32).eval()
+
+    class TokenVectors(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+            return self.model(input_ids=input_ids).last_hidden_state
+
+    tokenizer = Tokenizer.from_file(str(folder.path / "tokenizer.json"))
+    example = torch.tensor([tokenizer.encode("An example question for the export?").ids])
+    # The exporter reports its steps on stdout, which `--json` output must not carry.
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            TokenVectors(),
+            (example,),
+            str(target),
+            input_names=["input_ids"],
+            output_names=["tokens"],
+            dynamic_shapes=({0: "batch", 1: "sequence"},),
+            external_data=False,
+            dynamo=True,
+        )
