@@ -15,7 +15,7 @@ import numpy as np
 from index import store
 from index.chunk import Window, chunk_document, chunking_rule, embedding_prefix, model_window
 from index.embed import Embedder
-from index.errors import BuildInProgress, CorpusError
+from index.errors import BuildInProgress, CorpusError, IndexWriteError
 from index.ingest import CorpusFile, list_corpus, read_documents
 from index.models import BuildReport, Chunk, DocumentInfo
 from index.store import (
@@ -206,8 +206,15 @@ def _manifest(embedder: Embedder, files: list[CorpusFile], plan: _Plan, rule: st
 @contextmanager
 def _build_lock(index_dir: Path) -> Iterator[None]:
     """One build at a time per index folder, across processes too."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with (index_dir / ".build.lock").open("w") as handle:
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        handle = (index_dir / ".build.lock").open("w")
+    except OSError as error:
+        raise IndexWriteError(
+            f"can't build in the index folder {index_dir} ({error.strerror});"
+            " questions still use the index there"
+        ) from error
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as error:

@@ -33,8 +33,6 @@ from index.models import (
 from index.retrieve import rank, retrieve
 from index.settings import EngineSettings
 
-# What answers questions: the ONNX model, or an Embedder (which builds too).
-QuestionEmbedder = onnx_embed.OnnxEmbedder | Embedder
 # progress(done, total) is called from the building thread as files are processed.
 Progress = Callable[[int, int], None]
 
@@ -45,7 +43,7 @@ class Engine:
     def __init__(
         self,
         settings: EngineSettings,
-        embedder: QuestionEmbedder,
+        embedder: onnx_embed.OnnxEmbedder | Embedder,  # an Embedder also builds
         index: store.StoredIndex,
         answer_model: AnswerModel,
         builder: Embedder | None = None,

@@ -25,5 +25,9 @@ class CorpusError(QabotError):
     """The corpus folder is missing or holds no usable document."""
 
 
+class IndexWriteError(QabotError):
+    """A build can't write its files (a full disk, a read-only folder); the old index serves."""
+
+
 class BuildInProgress(QabotError):
     """Another build is running in this process."""

@@ -168,8 +168,9 @@ def export(model: str, index_dir: Path) -> Path | None:
         )
         return None
     finally:
-        temporary.unlink(missing_ok=True)
-        sidecar_temporary.unlink(missing_ok=True)
+        for leftover in (temporary, sidecar_temporary):
+            with contextlib.suppress(OSError):
+                leftover.unlink(missing_ok=True)
     return path
 
 

@@ -11,8 +11,10 @@ gives IndexCorrupt with a clear message, never wrong answers.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -26,9 +28,11 @@ import faiss
 import numpy as np
 
 from index.chunk import embedding_prefix
-from index.errors import REBUILD_HINT, IndexCorrupt, IndexMissing
+from index.errors import REBUILD_HINT, IndexCorrupt, IndexMissing, IndexWriteError
 from index.lexical import Bm25Index
 from index.models import Chunk, DocumentInfo, Sentence, Source
+
+log = logging.getLogger("qabot.index")
 
 FORMAT_VERSION = 1
 POINTER = "CURRENT"
@@ -231,14 +235,14 @@ def write_build(
 
     sentence_vectors holds one (sentences, dim) array per chunk, in chunk order.
     """
-    index_dir.mkdir(parents=True, exist_ok=True)
     folder = (
         index_dir
         / f"build-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
     )
     partial = folder.with_name(folder.name + ".partial")
-    partial.mkdir()
     try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        partial.mkdir()
         _write_table(partial / TABLE, chunks, documents)
         faiss.write_index(_vector_index(vectors), str(partial / VECTORS))
         _write_sentence_vectors(partial / SENTENCES, sentence_vectors, vectors.shape[1])
@@ -248,8 +252,14 @@ def write_build(
         _fsync_tree(partial)
         partial.rename(folder)
         _point_to(index_dir, folder.name)
-    except BaseException:
+    except BaseException as error:
         shutil.rmtree(partial, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)  # renamed, but never named in CURRENT
+        if isinstance(error, OSError | sqlite3.Error | RuntimeError):  # RuntimeError: FAISS
+            raise IndexWriteError(
+                f"can't write the new index in {index_dir} ({write_failure(error)});"
+                " the old index is unchanged"
+            ) from error
         raise
     _remove_old_builds(index_dir, keep={folder.name})
     return folder
@@ -370,12 +380,28 @@ def _fsync_tree(folder: Path) -> None:
                 os.fsync(handle.fileno())
 
 
+def write_failure(error: BaseException) -> str:
+    """Why a write failed, in a few words: "No space left on device", "Read-only file system"."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    text = str(error)
+    if getattr(error, "sqlite_errorname", "") == "SQLITE_FULL":  # "database or disk is full"
+        return os.strerror(errno.ENOSPC)
+    for known in ("No space left on device", "Read-only file system", "Permission denied"):
+        if known in text:
+            return known
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 def _point_to(index_dir: Path, name: str) -> None:
     temporary = index_dir / f"{POINTER}.{os.getpid()}.tmp"
-    temporary.write_text(name + "\n")
-    with temporary.open("rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(temporary, index_dir / POINTER)
+    try:
+        temporary.write_text(name + "\n")
+        with temporary.open("rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, index_dir / POINTER)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _remove_old_builds(index_dir: Path, keep: set[str]) -> None:
@@ -389,17 +415,53 @@ def _remove_old_builds(index_dir: Path, keep: set[str]) -> None:
 
 
 def live_folder(index_dir: Path) -> Path | None:
-    pointer = index_dir / POINTER
-    if not pointer.exists():
+    """The build CURRENT names or, when CURRENT is missing or names no complete build, the newest
+    complete one (a crash never causes that; a deleted or damaged file can). None if there is none.
+    """
+    return _named_build(index_dir) or _newest_build(index_dir)
+
+
+def _named_build(index_dir: Path) -> Path | None:
+    try:
+        name = (index_dir / POINTER).read_text().strip()
+    except (OSError, UnicodeDecodeError):
         return None
-    name = pointer.read_text().strip()
-    return index_dir / name if name else None
+    return _complete(index_dir / name) if _is_build_name(name) else None
+
+
+def _newest_build(index_dir: Path) -> Path | None:
+    """Complete builds were renamed from .partial only after every file was synced."""
+    builds = [
+        folder
+        for folder in index_dir.glob("build-*")
+        if _is_build_name(folder.name) and _complete(folder)
+    ]
+    return max(builds, key=lambda folder: (folder / MANIFEST).stat().st_mtime_ns, default=None)
+
+
+def _is_build_name(name: str) -> bool:
+    return name.startswith("build-") and "/" not in name and not name.endswith(".partial")
+
+
+def _complete(folder: Path) -> Path | None:
+    return folder if (folder / MANIFEST).is_file() else None
 
 
 def read_manifest(index_dir: Path) -> dict:
     folder = live_folder(index_dir)
     if folder is None:
-        raise IndexMissing(f"no index at {index_dir}: run `qabot index build` first")
+        raise _no_build(index_dir)
+    return _read_manifest(folder)
+
+
+def _no_build(index_dir: Path) -> Exception:
+    pointer = index_dir / POINTER
+    if pointer.exists():
+        return IndexCorrupt(f"the index pointer {pointer} names no complete build; {REBUILD_HINT}")
+    return IndexMissing(f"no index at {index_dir}: run `qabot index build` first")
+
+
+def _read_manifest(folder: Path) -> dict:
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
     except (OSError, ValueError) as error:
@@ -434,9 +496,17 @@ def load(index_dir: Path, expect_model_sha256: str, expect_dim: int) -> StoredIn
 
 def read(index_dir: Path) -> StoredIndex:
     """The live build, its files checked against the manifest; no model needed yet."""
-    manifest = read_manifest(index_dir)
     folder = live_folder(index_dir)
-    assert folder is not None
+    if folder is None:
+        raise _no_build(index_dir)
+    if folder != _named_build(index_dir):
+        log.warning(
+            "qabot: the index pointer %s is missing or damaged; serving the newest complete"
+            " build, %s (the next `qabot index build` rewrites it)",
+            index_dir / POINTER,
+            folder.name,
+        )
+    manifest = _read_manifest(folder)
     _check_files(folder, manifest)
     try:
         vectors = faiss.read_index(str(folder / VECTORS))
