@@ -1,13 +1,15 @@
 """A question, from any front door (/ask, a mention, a reply), to an answer and its record.
 
 Plain async functions: the engine and the store run in worker threads, so the gateway heartbeat
-keeps beating however many members ask at once.
+keeps beating however many members ask at once. Questions run in the bot's bounded pool
+(QABOT_WORKERS): a burst waits its turn there instead of crowding the event loop's thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 
 from bot import render
@@ -31,9 +33,13 @@ def problem(question: str) -> str | None:
     return None
 
 
-async def ask(engine: Engine, store: FeedbackStore, question: str) -> Asked:
-    """Answer in a worker thread, and remember the answer so its buttons can find it later."""
-    answer = await asyncio.to_thread(engine.answer, question.strip())
+async def ask(
+    engine: Engine, store: FeedbackStore, question: str, pool: Executor | None = None
+) -> Asked:
+    """Answer in one of the pool's workers (a burst queues there, off the event loop), and
+    remember the answer so its buttons can find it later."""
+    loop = asyncio.get_running_loop()
+    answer = await loop.run_in_executor(pool, engine.answer, question.strip())
     shown = answer.citations if answer.answered else answer.related[: render.RELATED_SHOWN]
     ids = tuple(c.chunk_id for c in shown)
     key = await asyncio.to_thread(store.remember, answer.question, ids, answer.answered)

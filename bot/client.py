@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 import discord
 from discord import app_commands
@@ -62,6 +63,8 @@ class QABot(commands.Bot):
         self.settings = settings
         self.cooldown = Cooldown(settings.cooldown_s)
         self.reindexer = Reindexer()
+        # Questions are answered by at most QABOT_WORKERS threads; the rest queue.
+        self.questions = ThreadPoolExecutor(settings.workers, thread_name_prefix="qabot-question")
         self._given_engine = engine
 
     async def setup_hook(self) -> None:
@@ -80,6 +83,10 @@ class QABot(commands.Bot):
             await self.add_cog(cog)
         if self.settings.sync_commands:
             await self.tree.sync()
+
+    async def close(self) -> None:
+        await super().close()
+        self.questions.shutdown(wait=False, cancel_futures=True)
 
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: questions in messages are handled by the ask cog's listener."""

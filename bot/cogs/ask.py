@@ -38,7 +38,9 @@ class Ask(commands.Cog):
             return
         await interaction.response.defer(thinking=True)
         try:
-            asked = await asking.ask(self.bot.engine, self.bot.feedback, question)
+            asked = await asking.ask(
+                self.bot.engine, self.bot.feedback, question, self.bot.questions
+            )
         except QabotError as error:
             await interaction.followup.send(render.content(str(error)))
             return
@@ -71,7 +73,9 @@ class Ask(commands.Cog):
             return
         try:
             async with message.channel.typing():
-                asked = await asking.ask(self.bot.engine, self.bot.feedback, question)
+                asked = await asking.ask(
+                    self.bot.engine, self.bot.feedback, question, self.bot.questions
+                )
         except QabotError as error:
             await message.reply(render.content(str(error)), mention_author=False)
             return
