@@ -73,7 +73,7 @@ def exported_model(tmp_path_factory) -> Path:
     return path
 
 
-def share_exported(exported: Path, index_dir: Path) -> None:
+def share_exported(exported: Path, index_dir: Path) -> Path:
     """Put the session's export into an index folder, as `qabot index build` would (hard links:
     the files are only ever replaced, never written in place)."""
     models = index_dir / "models"
@@ -81,6 +81,7 @@ def share_exported(exported: Path, index_dir: Path) -> None:
     for file in (exported, exported.with_name(exported.name + ".sha256")):
         if not (models / file.name).exists():
             os.link(file, models / file.name)
+    return models / exported.name
 
 
 @pytest.fixture(scope="session")

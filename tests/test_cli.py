@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from bot.cli import main
-from tests.conftest import ARTICLE, DEV_SET
+from tests.conftest import ARTICLE, DEV_SET, share_exported
 
 
 @pytest.fixture(scope="module")
@@ -20,10 +20,14 @@ def paths(tmp_path_factory, article_engine):
 
 
 @pytest.fixture(autouse=True)
-def shared_model(monkeypatch, embedder):
-    """The CLI would load the model itself; reuse the session's copy to keep the suite fast."""
+def shared_model(monkeypatch, embedder, exported_model):
+    """The CLI would load and export the model itself; reuse the session's copies to keep the
+    suite fast (tests/test_onnx_embed.py tests the export)."""
     monkeypatch.setattr("index.engine.Embedder", lambda *args, **kwargs: embedder)
     monkeypatch.setattr("index.embed.Embedder", lambda *args, **kwargs: embedder)
+    monkeypatch.setattr(
+        "index.onnx_embed.export", lambda model, index: share_exported(exported_model, index)
+    )
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

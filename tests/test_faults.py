@@ -27,10 +27,11 @@ def cli_model(monkeypatch, embedder, exported_model) -> None:
     monkeypatch.setattr("index.embed.Embedder", lambda *args, **kwargs: embedder)
     monkeypatch.setattr("index.engine.Embedder", lambda *args, **kwargs: embedder)
 
-    def export(model: str, index: Path) -> None:
+    def export(model: str, index: Path) -> Path | None:
         # On another file system (the small disk) questions go through the fallback.
         with contextlib.suppress(OSError):
-            share_exported(exported_model, index)
+            return share_exported(exported_model, index)
+        return None
 
     monkeypatch.setattr("index.onnx_embed.export", export)
 
