@@ -6,7 +6,7 @@ int8 option's quality, and the event loop under a burst of questions during a re
 
 --scifact-index: an index of SciFact (`qabot eval --beir`) built by this engine, for the 10k tier
 and the int8 quality check; without it both are skipped. Results go to
-benchmarks/results/serving.json and serving.md.
+benchmarks/results/serving.json.
 """
 
 from __future__ import annotations
@@ -179,7 +179,11 @@ def quality_probe(scifact_index: Path, embedders: dict) -> dict:
     )
     items = read_questions(DEV_SET)
     result = {}
-    for name in ("ONNX Runtime fp32 (the engine now)", "ONNX Runtime int8"):
+    for name in (
+        "PyTorch bf16 (the engine before)",
+        "ONNX Runtime fp32 (the engine now)",
+        "ONNX Runtime int8",
+    ):
         engine = replace_embedder(base, embedders[name])
         ids = list(query_texts)
         rankings = dict(zip(ids, engine.rank_documents([query_texts[q] for q in ids]), strict=True))
