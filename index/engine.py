@@ -17,6 +17,7 @@ from index import store
 from index.answer import citation_of, compose_answer
 from index.answer_model import AnswerModel, load_model
 from index.build import build_index
+from index.context import Context, with_context
 from index.embed import Embedder
 from index.errors import BuildInProgress, IndexCorrupt, IndexMissing, QuestionError
 from index.ingest import list_corpus
@@ -86,24 +87,31 @@ class Engine:
 
     # ---- questions ---------------------------------------------------------------------
 
-    def answer(self, question: str) -> Answer:
+    def answer(self, question: str, context: Context | None = None) -> Answer:
         """Answer with verbatim sentences and citations, or abstain (answered=False, related set).
 
-        Raises QuestionError for an empty question or one over MAX_QUESTION_CHARS.
+        `context` holds a conversation's previous turns (questions and the chunk ids their
+        answers cited): a follow-up is searched together with the previous questions, and the
+        passages they cited are preferred. Raises QuestionError for an empty question or one
+        over MAX_QUESTION_CHARS.
         """
-        return self.answer_timed(question)[0]
+        return self.answer_timed(question, context)[0]
 
-    def answer_timed(self, question: str) -> tuple[Answer, StageTimes]:
+    def answer_timed(
+        self, question: str, context: Context | None = None
+    ) -> tuple[Answer, StageTimes]:
         """The answer, and where its time went (embedding, search, composing)."""
         question = check_question(question)
         index = self._index
         started = time.perf_counter()
-        vector = self.embedder.embed_query(question)
+        searched_for = with_context(question, context)
+        vector = self.embedder.embed_query(searched_for)
         embedded = time.perf_counter()
-        hits = retrieve(index, vector, question_terms(question), self.settings.k)
+        terms = question_terms(searched_for)
+        hits = retrieve(index, vector, terms, self.settings.k, self._rows(index, context))
         searched = time.perf_counter()
         result = compose_answer(
-            question, vector, hits, index.bm25.idf, self.answer_model, self.abstain_bar
+            searched_for, vector, hits, index.bm25.idf, self.answer_model, self.abstain_bar
         )
         done = time.perf_counter()
         times = StageTimes(
@@ -111,7 +119,14 @@ class Engine:
             round((searched - embedded) * 1000, 3),
             round((done - searched) * 1000, 3),
         )
-        return replace(result, took_ms=round((done - started) * 1000, 1)), times
+        took_ms = round((done - started) * 1000, 1)
+        return replace(result, question=question, took_ms=took_ms), times
+
+    @staticmethod
+    def _rows(index: store.StoredIndex, context: Context | None) -> frozenset[int]:
+        """The index rows of the passages the context's turns cited (gone ones are skipped)."""
+        found = (index.chunk_by_id(chunk_id) for chunk_id in (context.cited() if context else ()))
+        return frozenset(hit[0] for hit in found if hit is not None)
 
     def rank_documents(
         self, questions: list[str], depth: int = 100
