@@ -11,6 +11,7 @@ import discord
 from bot import limits
 from bot.citations import compact_line, in_reading_order, link, locator
 from bot.feedback import FeedbackSummary
+from bot.gaps import Gap
 from index.answer import NOT_FOUND
 from index.models import (
     Answer,
@@ -59,6 +60,11 @@ def citation_line(c: Citation) -> str:
     if c.sources:
         line += f" · Sources: {format_sources(c.sources)}"
     return limits.escape(limits.shorten(line, 400))
+
+
+def in_thread(thread: discord.abc.Snowflake) -> str:
+    """Where /ask put its answer when it opened a forum post for it."""
+    return f"I answered in <#{thread.id}>. Ask follow-ups there."
 
 
 def took(ms: float) -> str:
@@ -258,3 +264,43 @@ def feedback_embed(summary: FeedbackSummary) -> discord.Embed:
     if not summary.most_downvoted:
         embed.description += "\nNo answer has been voted down."
     return embed
+
+
+GAPS_SHOWN = 10
+
+
+def gaps_embed(found: list[Gap]) -> discord.Embed:
+    """Moderators' view of the knowledge gaps: one field per group of same-meaning questions."""
+    embed = discord.Embed(title="Knowledge gaps", colour=QUOTED)
+    if not found:
+        embed.description = "No open gaps: every question was answered, and no answer got a 👎."
+        return embed
+    total = sum(g.count for g in found)
+    embed.description = (
+        f"{total} questions in {len(found)} groups: abstained on, or answered and voted 👎. "
+        "Add a document, `/reindex`, then `/gaps resolve:` the group."
+    )
+    for g in found[:GAPS_SHOWN]:
+        abstained = sum(q.abstained for q in g.questions)
+        down = sum(q.down for q in g.questions)
+        name = f"{g.gap_id} · asked {g.count}× · last {_when(g.last_asked)}"
+        example = limits.fit(limits.one_line(g.example), 700, limits.escape)
+        value = f"e.g. “{example}”\n{abstained} abstained · 👎 {down}"
+        embed.add_field(name=name, value=value, inline=False)
+    if len(found) > GAPS_SHOWN:
+        embed.set_footer(text=f"{len(found) - GAPS_SHOWN} smaller groups not shown")
+    return embed
+
+
+def gap_choice(g: Gap) -> str:
+    return limits.shorten(f"{g.gap_id} · {g.count}× · {limits.one_line(g.example)}", limits.CHOICE)
+
+
+def gap_resolved(g: Gap) -> str:
+    example = limits.shorten(limits.one_line(g.example), 200)
+    return content(f"Marked resolved: {g.count} questions like “{example}”.")
+
+
+def no_such_gap(gap_id: str) -> str:
+    shown = limits.shorten(limits.one_line(gap_id), 40)
+    return content(f"No open gap has the id `{shown}`; `/gaps` lists them.")

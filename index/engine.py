@@ -91,9 +91,10 @@ class Engine:
         """Answer with verbatim sentences and citations, or abstain (answered=False, related set).
 
         `context` holds a conversation's previous turns (questions and the chunk ids their
-        answers cited): a follow-up is searched together with the previous questions, and the
-        passages they cited are preferred. Raises QuestionError for an empty question or one
-        over MAX_QUESTION_CHARS.
+        answers cited). A follow-up that the documents answer on its own ("How many tonnes were
+        harvested?") is answered as it stands; otherwise ("When did he say that?") it is asked
+        again together with the previous questions, preferring the passages they cited.
+        Raises QuestionError for an empty question or one over MAX_QUESTION_CHARS.
         """
         return self.answer_timed(question, context)[0]
 
@@ -103,12 +104,27 @@ class Engine:
         """The answer, and where its time went (embedding, search, composing)."""
         question = check_question(question)
         index = self._index
-        started = time.perf_counter()
+        alone, times = self._answer_once(index, question, question, frozenset())
+        if context is None or not context.recent() or alone.answered:
+            return alone, times
         searched_for = with_context(question, context)
+        followed, more = self._answer_once(
+            index, question, searched_for, self._rows(index, context)
+        )
+        total = StageTimes(
+            round(times.embed_ms + more.embed_ms, 3),
+            round(times.search_ms + more.search_ms, 3),
+            round(times.answer_ms + more.answer_ms, 3),
+        )
+        return replace(followed, took_ms=round(alone.took_ms + followed.took_ms, 1)), total
+
+    def _answer_once(
+        self, index: store.StoredIndex, question: str, searched_for: str, cited: frozenset[int]
+    ) -> tuple[Answer, StageTimes]:
+        started = time.perf_counter()
         vector = self.embedder.embed_query(searched_for)
         embedded = time.perf_counter()
-        terms = question_terms(searched_for)
-        hits = retrieve(index, vector, terms, self.settings.k, self._rows(index, context))
+        hits = retrieve(index, vector, question_terms(searched_for), self.settings.k, cited)
         searched = time.perf_counter()
         result = compose_answer(
             searched_for, vector, hits, index.bm25.idf, self.answer_model, self.abstain_bar

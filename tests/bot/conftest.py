@@ -65,7 +65,7 @@ DOCS = {
     "glacier.txt": GLACIER,
 }
 
-COMMANDS = ("ask", "quote", "sources", "reindex", "feedback")
+COMMANDS = ("ask", "autoanswer", "quote", "sources", "reindex", "feedback", "gaps")
 BOT_VARIABLES = (
     "DISCORD_TOKEN",
     "QABOT_CORPUS_DIR",
