@@ -64,8 +64,12 @@ class Ask(commands.Cog):
             await interaction.followup.send(render.in_thread(post.thread))
             return
         message = await interaction.followup.send(embed=embed, view=view, wait=True)
-        if self.bot.settings.threads and follows is None and _can_open_thread(channel):
-            thread = await message.create_thread(name=asking.thread_name(question))
+        if (
+            self.bot.settings.threads
+            and follows is None
+            and isinstance(channel, discord.TextChannel)
+        ):
+            thread = await channel.create_thread(name=asking.thread_name(question), message=message)
             await self._moved(asked.key, thread)
 
     async def _moved(self, key: str, thread: discord.Thread) -> None:
@@ -219,7 +223,3 @@ class Ask(commands.Cog):
         vote = 1 if action == "up" else -1
         record = await asyncio.to_thread(store.vote, key, interaction.user.id, vote)
         await interaction.response.send_message(THANKS[action] if record else GONE, ephemeral=True)
-
-
-def _can_open_thread(channel: object) -> bool:
-    return isinstance(channel, discord.TextChannel | discord.NewsChannel)
