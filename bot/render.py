@@ -115,7 +115,12 @@ def _quotes_text(head: str, blocks: list[tuple[Citation, str]], room: int) -> st
 
 
 def _answer_citation_line(c: Citation) -> str:
-    """'[1] Title, ¶7 · Sources: … · [link](url)', escaped, at most LINE_CHARS long."""
+    """'[1] Title, ¶7 · Sources: … · [link](url)', escaped, at most LINE_CHARS long.
+
+    Discord ends a `> ` quote at the line's end, so this line shows below the quote. (SimCord's
+    preview, a CommonMark renderer, draws it inside the quote bar.) Subtext (`-# `) would be
+    smaller, but Discord does not render it in embeds.
+    """
     url = link(c)
     tail = f" · [link]({url})" if url and len(url) < 200 and ")" not in url else ""
     text = limits.fit(

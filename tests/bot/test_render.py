@@ -83,7 +83,11 @@ def test_abstention_says_so_and_lists_at_most_three_related_passages() -> None:
     embed = render.answer_embed(Answer("Who is the king?", False, "", (), related, 3.0))
     assert embed.description.startswith(render.NOT_ANSWERED)
     lines = embed.description.split("\n")
-    assert [line[:4] for line in lines if line.startswith("[")] == ["[1] ", "[2] ", "[3] "]
+    assert [line[:4] for line in lines if line.startswith("[")] == [
+        "[1] ",
+        "[2] ",
+        "[3] ",
+    ]
     assert problems(None, [embed]) == []
 
 
