@@ -65,7 +65,7 @@ DOCS = {
     "glacier.txt": GLACIER,
 }
 
-COMMANDS = ("ask", "quote", "sources", "reindex", "feedback")
+COMMANDS = ("ask", "autoanswer", "quote", "sources", "reindex", "feedback", "gaps")
 BOT_VARIABLES = (
     "DISCORD_TOKEN",
     "QABOT_CORPUS_DIR",
@@ -75,6 +75,10 @@ BOT_VARIABLES = (
     "QABOT_COOLDOWN_S",
     "QABOT_DMS",
     "QABOT_FEEDBACK_DB",
+    "QABOT_THREADS",
+    "QABOT_FORUM",
+    "QABOT_ASK_CHANNELS",
+    "QABOT_MESSAGE_CONTENT",
 )
 
 
