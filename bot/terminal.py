@@ -4,25 +4,35 @@ from __future__ import annotations
 
 import textwrap
 
-from index.models import Answer, BuildReport, Citation, IndexStatus, format_sources
+from index.models import Answer, BuildReport, Citation, IndexStatus, format_locator, format_sources
 
 
 def format_meta(meta: dict[str, str]) -> str:
+    """Metadata for the head line; the document's URL has a line of its own."""
     return ", ".join(
-        v if k.lower() in ("publication", "source") else f"{k} {v}" for k, v in meta.items()
+        v if k.lower() in ("publication", "source") else f"{k} {v}"
+        for k, v in meta.items()
+        if k != "url"
     )
 
 
 def format_citation(citation: Citation, quote: str) -> str:
     head = f"[{citation.n}] {citation.title}, ¶{citation.paragraph}"
-    if citation.meta:
-        head += f" · {format_meta(citation.meta)}"
+    where = format_locator(citation)
+    if where:
+        head += f" · {where}"
+    meta = format_meta(citation.meta)
+    if meta:
+        head += f" · {meta}"
     body = textwrap.fill(
         f"“{' '.join(quote.split())}”", width=96, initial_indent="    ", subsequent_indent="    "
     )
     lines = [head, body]
     if citation.sources:
         lines.append(f"    Sources: {format_sources(citation.sources)}")
+    link = citation.quote_url or citation.url
+    if link:
+        lines.append(f"    {link}")
     lines.append(
         f"    {citation.doc} · characters {citation.start}–{citation.end} · ref {citation.chunk_id}"
     )
