@@ -113,26 +113,38 @@ def _paragraph_chars(node: LexborNode) -> int:
     return sum(len(p.text(deep=True).strip()) for p in node.css("p"))
 
 
-def _walk(node: LexborNode, blocks: list[tuple[str, str | None]]) -> None:
-    for child in node.iter(include_text=False):
-        if child.tag in HEADINGS:
-            words = " ".join(child.text(deep=True).split())
+def _walk(root: LexborNode, blocks: list[tuple[str, str | None]]) -> None:
+    """Headings, and block elements with no block inside, in document order. Linear in the
+    number of elements, without recursion: a page may nest thousands of elements deep."""
+    holds = _holding_blocks(root)
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.tag in HEADINGS:
+            words = " ".join(node.text(deep=True).split())
             if words:
-                blocks.append(("#" * HEADINGS[child.tag] + " " + words, _heading_id(child)))
-        elif child.tag in BLOCKS and _has_block(child):
-            _walk(child, blocks)
-        elif child.tag in BLOCKS:
-            words = " ".join(child.text(deep=True).split())
+                blocks.append(("#" * HEADINGS[node.tag] + " " + words, _heading_id(node)))
+        elif node.tag in BLOCKS and node.mem_id not in holds and node.mem_id != root.mem_id:
+            words = " ".join(node.text(deep=True).split())
             if words:
-                blocks.append((f"- {words}" if child.tag == "li" else words, None))
+                blocks.append((f"- {words}" if node.tag == "li" else words, None))
+        else:
+            stack.extend(reversed(list(node.iter(include_text=False))))
 
 
-def _has_block(node: LexborNode) -> bool:
-    return any(
-        child.tag in BLOCKS
-        for child in node.traverse(include_text=False)
-        if child.mem_id != node.mem_id
-    )
+def _holding_blocks(root: LexborNode) -> set[int]:
+    """The mem_id of every element that has a block element inside it."""
+    order: list[LexborNode] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        stack.extend(node.iter(include_text=False))
+    holds: set[int] = set()
+    for node in reversed(order):  # every element comes after its parent in `order`
+        if (node.tag in BLOCKS or node.mem_id in holds) and node.parent is not None:
+            holds.add(node.parent.mem_id)
+    return holds
 
 
 def _heading_id(node: LexborNode) -> str | None:

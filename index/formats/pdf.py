@@ -50,7 +50,7 @@ def _extract(document: pdfium.PdfDocument) -> Extracted:
             parts.append(text)
             offset += len(text) + 2  # the blank line that joins it to the next page
     if not parts:
-        raise ExtractError("it has no text layer (a scan?); OCR is not supported")
+        raise ExtractError("no text layer; OCR is not supported (a scan?)")
     text = "\n\n".join(parts)
     meta = document.get_metadata_dict(skip_empty=True)
     title = " ".join(meta.get("Title", "").split()) or text.split("\n", 1)[0].strip()

@@ -7,8 +7,10 @@ that takes longer than the time limit gets its worker killed and is skipped with
 
 from __future__ import annotations
 
-import multiprocessing
+import os
 import resource
+import subprocess
+import sys
 from multiprocessing.connection import Connection
 
 from index.formats import Extracted, ExtractError, extract
@@ -17,10 +19,13 @@ SECONDS = 60.0  # per file
 MEMORY_BYTES = 2 * 1024**3  # the worker's address space
 
 
-def _serve(connection: Connection, memory_bytes: int) -> None:
+def _serve(requests: Connection, replies: Connection, memory_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     while True:
-        request = connection.recv()
+        try:
+            request = requests.recv()
+        except EOFError:
+            return
         if request is None:
             return
         kind, data = request
@@ -32,7 +37,7 @@ def _serve(connection: Connection, memory_bytes: int) -> None:
             reply = ("error", f"reading it needs over {memory_bytes // 1024**2} MB of memory")
         except Exception as error:  # a parser's bug on one odd file must not end the build
             reply = ("error", f"its reader failed ({type(error).__name__}: {error})"[:200])
-        connection.send(reply)
+        replies.send(reply)
 
 
 class Sandbox:
@@ -41,8 +46,9 @@ class Sandbox:
     def __init__(self, seconds: float = SECONDS, memory_bytes: int = MEMORY_BYTES):
         self.seconds = seconds
         self.memory_bytes = memory_bytes
-        self._process: multiprocessing.process.BaseProcess | None = None
-        self._connection: Connection | None = None
+        self._process: subprocess.Popen | None = None
+        self._connection: Connection | None = None  # replies
+        self._sending: Connection | None = None  # requests
 
     def __enter__(self) -> Sandbox:
         return self
@@ -53,7 +59,12 @@ class Sandbox:
     def extract(self, kind: str, data: bytes) -> Extracted:
         """The file's extracted text; ExtractError with a one-line reason when it can't be."""
         connection = self._start()
-        connection.send((kind, data))
+        try:
+            self._sending.send((kind, data))
+        except OSError:  # the worker died since the last file
+            self._kill()
+            connection = self._start()
+            self._sending.send((kind, data))
         if not connection.poll(self.seconds):
             self._kill()
             raise ExtractError(f"reading it took over {self.seconds:g} s")
@@ -70,33 +81,47 @@ class Sandbox:
         return value  # type: ignore[return-value]
 
     def _start(self) -> Connection:
-        if self._process is None or not self._process.is_alive():
-            # spawn, not fork: the builder may hold torch's threads and a loaded model.
-            context = multiprocessing.get_context("spawn")
-            parent, child = context.Pipe()
-            self._process = context.Process(
-                target=_serve, args=(child, self.memory_bytes), daemon=True
+        """The worker: a fresh interpreter (no fork of a process holding torch's threads),
+        talking over two pipes."""
+        if self._process is None or self._process.poll() is not None:
+            from_parent, to_worker = os.pipe()
+            from_worker, to_parent = os.pipe()
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", __name__, str(from_parent), str(to_parent)]
+                + [str(self.memory_bytes)],
+                pass_fds=(from_parent, to_parent),
+                stdin=subprocess.DEVNULL,
             )
-            self._process.start()
-            child.close()
-            self._connection = parent
+            os.close(from_parent)
+            os.close(to_parent)
+            self._sending = Connection(to_worker, readable=False)
+            self._connection = Connection(from_worker, writable=False)
         assert self._connection is not None
         return self._connection
 
     def _kill(self) -> None:
         if self._process is not None:
             self._process.kill()
-            self._process.join()
-        if self._connection is not None:
-            self._connection.close()
-        self._process = self._connection = None
+            self._process.wait()
+        for connection in (self._connection, self._sending):
+            if connection is not None:
+                connection.close()
+        self._process = self._connection = self._sending = None
 
     def close(self) -> None:
-        if self._process is not None and self._process.is_alive():
+        if self._process is not None and self._process.poll() is None:
             try:
-                assert self._connection is not None
-                self._connection.send(None)
-                self._process.join(timeout=5)
-            except OSError:
+                assert self._sending is not None
+                self._sending.send(None)
+                self._process.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
                 pass
         self._kill()
+
+
+if __name__ == "__main__":
+    _serve(
+        Connection(int(sys.argv[1]), writable=False),
+        Connection(int(sys.argv[2]), readable=False),
+        int(sys.argv[3]),
+    )
