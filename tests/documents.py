@@ -110,7 +110,10 @@ def long_pdf(pages: int) -> bytes:
     pdf.set_font("helvetica", size=11)
     for number in range(pages):
         pdf.add_page()
-        pdf.multi_cell(0, 5, f"Page {number} of the ledger. " + "The tide rose again. " * 120)
+        tides = " ".join(
+            f"On day {number * 120 + day} the tide rose {day % 7} feet." for day in range(120)
+        )
+        pdf.multi_cell(0, 5, f"Page {number} of the ledger. {tides}")
     return bytes(pdf.output())
 
 
