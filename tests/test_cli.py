@@ -60,6 +60,11 @@ def test_ask_json_has_the_documented_shape(capsys, paths):
         "end",
         "sources",
         "score",
+        "page",
+        "page_label",
+        "section",
+        "url",
+        "quote_url",
     ]
     assert "adequate measures" in answer["answer"]
     assert {"name": "Vedomosti", "date": "July 31"} in citation["sources"]
