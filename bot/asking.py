@@ -1,4 +1,6 @@
-"""A question, from any front door (/ask, a mention, a reply), to an answer and its record.
+"""A question, from any front door (/ask, a mention, a reply, a thread, an ask channel), to an
+answer and its record. A follow-up carries its conversation: the last turns of the reply chain or
+thread it was asked in, never another one.
 
 Plain async functions: the engine and the store run in worker threads, so the gateway heartbeat
 keeps beating however many members ask at once. Questions run in the bot's bounded pool
@@ -12,10 +14,19 @@ import re
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 
-from bot import render
+from bot import limits, render
 from bot.feedback import FeedbackStore
+from index.context import MAX_TURNS, Context, Turn
 from index.engine import MAX_QUESTION_CHARS, Engine
 from index.models import Answer, Citation
+
+THREAD_NAME = 100  # Discord's limit on a thread's name
+_BUTTON = re.compile(r"qabot:passages:(?P<key>[0-9a-f]{12})")
+# A message in an ask channel is a question when it ends with "?" or starts with one of these.
+QUESTION_WORDS = frozenset(
+    """who whom whose what which when where why how is are was were do does did can could
+    should would will shall has have had may might must""".split()
+)
 
 
 @dataclass(frozen=True)
@@ -34,16 +45,54 @@ def problem(question: str) -> str | None:
 
 
 async def ask(
-    engine: Engine, store: FeedbackStore, question: str, pool: Executor | None = None
+    engine: Engine,
+    store: FeedbackStore,
+    question: str,
+    *,
+    follows: str | None = None,
+    place: str = "",
+    pool: Executor | None = None,
 ) -> Asked:
     """Answer in one of the pool's workers (a burst queues there, off the event loop), and
-    remember the answer so its buttons can find it later."""
-    loop = asyncio.get_running_loop()
-    answer = await loop.run_in_executor(pool, engine.answer, question.strip())
-    shown = answer.citations if answer.answered else answer.related[: render.RELATED_SHOWN]
-    ids = tuple(c.chunk_id for c in shown)
-    key = await asyncio.to_thread(store.remember, answer.question, ids, answer.answered)
-    return Asked(answer, key)
+    remember the answer so its buttons can find it later.
+
+    `follows` is the key of the answer this question follows up: its conversation (the last
+    MAX_TURNS turns) informs the answer. `place` is the channel or thread it is asked in.
+    """
+
+    def run() -> Asked:
+        turns = store.conversation(follows, MAX_TURNS) if follows else ()
+        context = Context(tuple(Turn(t.question, t.chunk_ids) for t in turns)) if turns else None
+        answer = engine.answer(question.strip(), context)
+        shown = answer.citations if answer.answered else answer.related[: render.RELATED_SHOWN]
+        ids = tuple(c.chunk_id for c in shown)
+        key = store.remember(
+            answer.question, ids, answer.answered, place=place, parent=follows or ""
+        )
+        return Asked(answer, key)
+
+    return await asyncio.get_running_loop().run_in_executor(pool, run)
+
+
+def answer_key(message: object) -> str | None:
+    """The feedback key carried by the buttons of one of the bot's answers, if it is one."""
+    for row in getattr(message, "components", None) or ():
+        for child in getattr(row, "children", ()):
+            match = _BUTTON.fullmatch(getattr(child, "custom_id", None) or "")
+            if match:
+                return match["key"]
+    return None
+
+
+def looks_like_question(text: str) -> bool:
+    """Ends with "?" or starts with a question word: what an ask channel answers unasked."""
+    words = text.strip().split()
+    return bool(words) and (text.rstrip().endswith("?") or words[0].lower() in QUESTION_WORDS)
+
+
+def thread_name(question: str) -> str:
+    """A thread named after the question, within Discord's 100 characters."""
+    return limits.shorten(limits.one_line(question), THREAD_NAME) or "Question"
 
 
 async def passages(engine: Engine, chunk_ids: tuple[str, ...]) -> tuple[Citation, ...]:

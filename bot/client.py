@@ -51,7 +51,9 @@ class QABot(commands.Bot):
 
     def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
         intents = discord.Intents.default()
-        intents.message_content = True  # mentions are questions, so the bot reads their text
+        # Privileged: lets the bot read messages that don't mention it (threads, ask channels).
+        # Without it Discord still shows the bot the text of messages that mention it.
+        intents.message_content = settings.message_content
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,

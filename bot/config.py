@@ -19,6 +19,7 @@ DEFAULT_COOLDOWN_S = 5.0
 # ONNX Runtime and numpy on one thread, and fewer busy threads leave the event loop its turn.
 DEFAULT_WORKERS = 2
 _TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
 _ENGINE_FIELDS = {f.name for f in fields(EngineSettings)}
 
 
@@ -37,6 +38,10 @@ class Settings:
     allow_dms: bool = False
     feedback_db: Path = DEFAULT_FEEDBACK_DB
     sync_commands: bool = True  # publish the slash commands to Discord at start-up
+    threads: bool = False  # /ask answers open a thread named after the question
+    forum: str = ""  # a forum channel name or id: /ask answers become posts there
+    ask_channels: tuple[str, ...] = ()  # channels where questions need no mention
+    message_content: bool = True  # request the Message Content intent (privileged)
     workers: int = DEFAULT_WORKERS  # QABOT_WORKERS: questions answered at once
 
     @property
@@ -69,6 +74,10 @@ class Settings:
             cooldown_s=_cooldown(values.get("QABOT_COOLDOWN_S")),
             allow_dms=values.get("QABOT_DMS", "").strip().lower() in _TRUE,
             feedback_db=Path(values.get("QABOT_FEEDBACK_DB") or DEFAULT_FEEDBACK_DB),
+            threads=values.get("QABOT_THREADS", "").strip().lower() in _TRUE,
+            forum=values.get("QABOT_FORUM", "").strip().lstrip("#"),
+            ask_channels=_split_list(values.get("QABOT_ASK_CHANNELS", "")),
+            message_content=values.get("QABOT_MESSAGE_CONTENT", "").strip().lower() not in _FALSE,
             workers=_workers(values.get("QABOT_WORKERS")),
         )
         return settings.with_overrides(**overrides)
@@ -83,8 +92,9 @@ class Settings:
         for key in ("corpus_dir", "index_dir", "feedback_db"):
             if key in given:
                 given[key] = Path(given[key])  # type: ignore[arg-type]
-        if "channels" in given and isinstance(given["channels"], str):
-            given["channels"] = _split_list(given["channels"])
+        for key in ("channels", "ask_channels"):
+            if key in given and isinstance(given[key], str):
+                given[key] = _split_list(given[key])  # type: ignore[arg-type]
         engine = {key: given.pop(key) for key in list(given) if key in _ENGINE_FIELDS}
         if engine:
             given["engine"] = replace(self.engine, **engine)  # type: ignore[arg-type]

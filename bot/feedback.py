@@ -1,8 +1,10 @@
-"""SQLite store for answers shown and the 👍 / 👎 votes on them.
+"""SQLite store for answers shown, the 👍 / 👎 votes on them, conversations and opt-outs.
 
 Each answer gets a short key that its buttons carry, so the buttons keep working after a restart.
-Votes keep a salted hash of the voter's id, never the id itself. Every call opens its own
-connection, so the store can be used from worker threads.
+An answer also records where it was posted (a channel or thread id) and the answer it followed
+up, so a follow-up finds its conversation. Votes and opt-outs keep a salted hash of the member's
+id, never the id itself. Every call opens its own connection, so the store can be used from
+worker threads.
 """
 
 from __future__ import annotations
@@ -26,7 +28,11 @@ CREATE TABLE IF NOT EXISTS votes (
     answer_key TEXT NOT NULL, question TEXT NOT NULL, chunk_ids TEXT NOT NULL,
     user_hash TEXT NOT NULL, vote INTEGER NOT NULL, voted_at TEXT NOT NULL,
     PRIMARY KEY (answer_key, user_hash));
+CREATE TABLE IF NOT EXISTS opt_outs (user_hash TEXT PRIMARY KEY, since TEXT NOT NULL);
 """
+# Columns added to `answers` after its first release; older databases get them on opening.
+_ANSWER_COLUMNS = {"place": "TEXT NOT NULL DEFAULT ''", "parent": "TEXT NOT NULL DEFAULT ''"}
+_ANSWER_COLUMNS |= {"resolved_at": "TEXT"}
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,17 @@ class AnswerRecord:
     question: str
     chunk_ids: tuple[str, ...]
     answered: bool
+
+
+@dataclass(frozen=True)
+class GapQuestion:
+    """A question the bot abstained on, or whose answer got a 👎, not yet marked resolved."""
+
+    key: str
+    question: str
+    asked_at: str  # ISO 8601, UTC
+    abstained: bool
+    down: int  # 👎 votes on its answer
 
 
 @dataclass(frozen=True)
@@ -69,6 +86,10 @@ class FeedbackStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._db() as db:
             db.executescript(_SCHEMA)
+            have = {row[1] for row in db.execute("PRAGMA table_info(answers)")}
+            for name, kind in _ANSWER_COLUMNS.items():
+                if name not in have:
+                    db.execute(f"ALTER TABLE answers ADD COLUMN {name} {kind}")
             db.execute("INSERT OR IGNORE INTO meta VALUES ('salt', ?)", (secrets.token_hex(16),))
             self._salt = db.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()[0]
 
@@ -77,15 +98,55 @@ class FeedbackStore:
         with closing(sqlite3.connect(self.path, timeout=10)) as db, db:
             yield db
 
-    def remember(self, question: str, chunk_ids: tuple[str, ...], answered: bool) -> str:
-        """Store an answer about to be shown; returns the key its buttons carry."""
+    def remember(
+        self,
+        question: str,
+        chunk_ids: tuple[str, ...],
+        answered: bool,
+        *,
+        place: str = "",
+        parent: str = "",
+    ) -> str:
+        """Store an answer about to be shown; returns the key its buttons carry.
+
+        `place` is the channel or thread it is posted in, `parent` the answer it follows up.
+        """
         key = secrets.token_hex(6)
         with self._db() as db:
             db.execute(
-                "INSERT INTO answers VALUES (?, ?, ?, ?, ?)",
-                (key, question, json.dumps(list(chunk_ids)), int(answered), _now()),
+                "INSERT INTO answers (key, question, chunk_ids, answered, created_at, place,"
+                " parent) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (key, question, json.dumps(list(chunk_ids)), int(answered), _now(), place, parent),
             )
         return key
+
+    def move(self, key: str, place: str) -> None:
+        """The answer now lives in `place` (the thread or forum post opened for it)."""
+        with self._db() as db:
+            db.execute("UPDATE answers SET place = ? WHERE key = ?", (place, key))
+
+    def latest_in(self, place: str) -> str | None:
+        """The key of the last answer posted in this channel or thread."""
+        with self._db() as db:
+            row = db.execute(
+                "SELECT key FROM answers WHERE place = ? ORDER BY rowid DESC LIMIT 1", (place,)
+            ).fetchone()
+        return row[0] if row else None
+
+    def conversation(self, key: str, turns: int) -> tuple[AnswerRecord, ...]:
+        """The answer with this key and the ones it followed up, at most `turns`, oldest first."""
+        found: list[AnswerRecord] = []
+        with self._db() as db:
+            while key and len(found) < turns:
+                row = db.execute(
+                    "SELECT question, chunk_ids, answered, parent FROM answers WHERE key = ?",
+                    (key,),
+                ).fetchone()
+                if row is None:
+                    break
+                found.append(AnswerRecord(key, row[0], tuple(json.loads(row[1])), bool(row[2])))
+                key = row[3]
+        return tuple(reversed(found))
 
     def answer(self, key: str) -> AnswerRecord | None:
         with self._db() as db:
@@ -137,6 +198,49 @@ class FeedbackStore:
         return FeedbackSummary(
             answers, up, down, voters, tuple(QuestionVotes(q, u, d) for q, u, d in rows)
         )
+
+    def gaps(self) -> list[GapQuestion]:
+        """Unresolved questions that were abstained on or whose answer got a 👎, oldest first."""
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT a.key, a.question, a.created_at, a.answered,"
+                " (SELECT COUNT(*) FROM votes v WHERE v.answer_key = a.key AND v.vote < 0) AS down"
+                " FROM answers a WHERE a.resolved_at IS NULL AND (a.answered = 0 OR down > 0)"
+                " ORDER BY a.rowid"
+            ).fetchall()
+        return [GapQuestion(r[0], r[1], r[2], not r[3], r[4]) for r in rows]
+
+    def resolve(self, keys: tuple[str, ...]) -> int:
+        """Mark these answers' questions resolved (e.g. a document was added); returns how many."""
+        with self._db() as db:
+            cursor = db.executemany(
+                "UPDATE answers SET resolved_at = ? WHERE key = ? AND resolved_at IS NULL",
+                [(_now(), key) for key in keys],
+            )
+        return cursor.rowcount
+
+    def set_opt_out(self, user_id: int, out: bool) -> None:
+        """Stop (or resume) answering this member's unaddressed messages in ask channels."""
+        with self._db() as db:
+            if out:
+                db.execute(
+                    "INSERT OR IGNORE INTO opt_outs VALUES (?, ?)",
+                    (self.user_hash(user_id), _now()),
+                )
+            else:
+                db.execute("DELETE FROM opt_outs WHERE user_hash = ?", (self.user_hash(user_id),))
+
+    def opted_out(self, user_id: int) -> bool:
+        with self._db() as db:
+            row = db.execute(
+                "SELECT 1 FROM opt_outs WHERE user_hash = ?", (self.user_hash(user_id),)
+            ).fetchone()
+        return row is not None
+
+    def opt_outs(self) -> list[str]:
+        """The stored (hashed) ids of members who opted out."""
+        with self._db() as db:
+            return [row[0] for row in db.execute("SELECT user_hash FROM opt_outs")]
 
 
 def _now() -> str:

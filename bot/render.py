@@ -9,7 +9,9 @@ from __future__ import annotations
 import discord
 
 from bot import limits
+from bot.citations import compact_line, in_reading_order, link, locator
 from bot.feedback import FeedbackSummary
+from bot.gaps import Gap
 from index.answer import NOT_FOUND
 from index.models import (
     Answer,
@@ -17,6 +19,7 @@ from index.models import (
     Citation,
     DocumentInfo,
     IndexStatus,
+    citation_link,
     format_sources,
 )
 
@@ -26,7 +29,9 @@ QUOTED = discord.Colour(0x5865F2)
 FAILED = discord.Colour(0xED4245)
 RELATED_SHOWN = 3  # related passages listed when the documents don't answer
 RELATED_CHARS = 300  # how much of each related passage the answer embed shows
-ANSWER_ROOM = 800  # characters of the answer text that citations may never crowd out
+QUOTES_SHOWN = 10  # quote blocks in one answer (the engine gives at most 3)
+LINE_CHARS = 300  # a citation line under a quote
+TITLE_CHARS = 100  # of the document title in that line
 PAGE_CHARS = 3800  # passage text per "Show passages" embed, before escaping
 SOURCES_PER_PAGE = 20
 
@@ -50,12 +55,20 @@ def cooldown(retry_after: float) -> str:
     return f"One question at a time, please: try again in {max(retry_after, 0.1):.1f} s."
 
 
-def citation_line(c: Citation) -> str:
-    """'— Title, ¶7 · Sources: Regnum (July 29)', on one line and Markdown-escaped."""
-    line = f"— {limits.one_line(c.title)}, ¶{c.paragraph}"
+def citation_line(c: Citation, size: int = 400) -> str:
+    """'— Title, ¶7 · p. 12 · Sources: Regnum (July 29) · <link>', on one line and
+    Markdown-escaped; the link (not escaped, in <…> so it doesn't unfurl) only if it fits."""
+    line = f"— {limits.one_line(c.title)}, {locator(c)}"
     if c.sources:
         line += f" · Sources: {format_sources(c.sources)}"
-    return limits.escape(limits.shorten(line, 400))
+    text = limits.shorten(limits.escape(limits.shorten(line, 400)), size)
+    link = citation_link(c)
+    return f"{text} · <{link}>" if link and len(text) + len(link) + 5 <= size else text
+
+
+def in_thread(thread: discord.abc.Snowflake) -> str:
+    """Where /ask put its answer when it opened a forum post for it."""
+    return f"I answered in <#{thread.id}>. Ask follow-ups there."
 
 
 def took(ms: float) -> str:
@@ -63,34 +76,63 @@ def took(ms: float) -> str:
 
 
 def answer_embed(answer: Answer) -> discord.Embed:
-    """The reply to a question: answer with [n] markers, one quote block per citation."""
+    """The reply to a question: each quote once, in reading order, then its citation line.
+
+    An extractive answer is its quotes, so the description holds them and nothing else:
+    `> quote` then `[n] Title, ¶7 · Sources: … · link`, with the JSON's [n] numbers.
+    """
     title = limits.fit(limits.one_line(answer.question), limits.TITLE, limits.escape)
+    shown = in_reading_order(answer)[:QUOTES_SHOWN]
     if answer.answered:
         embed = discord.Embed(title=title, colour=ANSWERED)
-        blocks = [(f"[{c.n}]", c, c.quote) for c in answer.citations[: limits.FIELDS]]
-        text = answer.answer
+        blocks = [(c, c.quote) for c in shown]
+        head = ""
         footer = f"Answered in {took(answer.took_ms)} · every quote is verbatim from the documents"
     else:
         embed = discord.Embed(title=title, colour=ABSTAINED)
-        related = answer.related[:RELATED_SHOWN]
-        blocks = [("Related passage", c, limits.shorten(c.passage, RELATED_CHARS)) for c in related]
-        text = NOT_ANSWERED + (" These passages come closest:" if related else "")
+        closest = sorted(answer.related[:RELATED_SHOWN], key=lambda c: (c.doc, c.start))
+        blocks = [(c, limits.shorten(c.passage, RELATED_CHARS)) for c in closest]
+        head = NOT_ANSWERED + (" These passages come closest:" if blocks else "")
         footer = f"Searched in {took(answer.took_ms)}"
     embed.set_footer(text=limits.shorten(footer, limits.FOOTER))
-    # Share the 6,000 characters: fields first, keeping room for the answer itself.
-    room = limits.EMBED_TOTAL - len(embed) - ANSWER_ROOM
-    for name, c, quote in blocks:
-        size = min(limits.FIELD_VALUE, room // len(blocks) - len(name))
-        embed.add_field(name=name, value=_citation_block(c, quote, size), inline=False)
     room = min(limits.DESCRIPTION, limits.EMBED_TOTAL - len(embed))
-    embed.description = limits.fit(text, room, limits.escape)
+    embed.description = _quotes_text(head, blocks, room)
     return embed
 
 
-def _citation_block(c: Citation, quote: str, size: int) -> str:
-    line = limits.shorten(citation_line(c), size // 2)
-    room = size - len(line) - 1
-    return f"{limits.fit(quote, room, limits.quote_block)}\n{line}"
+def _quotes_text(head: str, blocks: list[tuple[Citation, str]], room: int) -> str:
+    """`head`, then each quote block and its citation line, within `room` characters."""
+    lines = [_answer_citation_line(c) for c, _ in blocks]
+    head = limits.fit(head, room // 4, limits.escape) if head else ""
+    left = room - len(head) - sum(len(line) + 2 for line in lines) - 1
+    # Fair shares, smallest first: a short quote leaves its unused room to the longer ones.
+    sizes = {}
+    order = sorted(range(len(blocks)), key=lambda i: len(blocks[i][1]))
+    for done, i in enumerate(order):
+        share = max(left // (len(order) - done), 0)
+        sizes[i] = min(len(limits.quote_block(blocks[i][1])), share)
+        left -= sizes[i]
+    parts = [head] if head else []
+    for i, ((_, quote), line) in enumerate(zip(blocks, lines, strict=True)):
+        parts.append(f"{limits.fit(quote, sizes[i], limits.quote_block)}\n{line}")
+    return "\n".join(parts)[:room]
+
+
+def _answer_citation_line(c: Citation) -> str:
+    """'[1] Title, ¶7 · Sources: … · [link](url)', escaped, at most LINE_CHARS long.
+
+    Discord ends a `> ` quote at the line's end, so this line shows below the quote. (SimCord's
+    preview, a CommonMark renderer, draws it inside the quote bar.) Subtext (`-# `) would be
+    smaller, but Discord does not render it in embeds.
+    """
+    url = link(c)
+    tail = f" · [link]({url})" if url and len(url) < 200 and ")" not in url else ""
+    text = limits.fit(
+        compact_line(c, with_link=False, title_chars=TITLE_CHARS),
+        LINE_CHARS - len(tail),
+        limits.escape,
+    )
+    return text + tail
 
 
 def passage_pages(citations: tuple[Citation, ...]) -> list[list[discord.Embed]]:
@@ -101,7 +143,7 @@ def passage_pages(citations: tuple[Citation, ...]) -> list[list[discord.Embed]]:
 
 def _passage_embeds(c: Citation) -> list[discord.Embed]:
     pieces = limits.split(c.passage, PAGE_CHARS) or [""]
-    name = limits.fit(limits.one_line(f"[{c.n}] {c.title}, ¶{c.paragraph}"), 230, limits.escape)
+    name = limits.fit(limits.one_line(f"[{c.n}] {c.title}, {locator(c)}"), 230, limits.escape)
     embeds = []
     for i, piece in enumerate(pieces, start=1):
         embed = discord.Embed(
@@ -138,7 +180,7 @@ def _group(embeds: list[discord.Embed]) -> list[list[discord.Embed]]:
 
 def quote_embed(c: Citation) -> discord.Embed:
     """A passage posted into a discussion: verbatim quote, citation, sources and ref."""
-    line = citation_line(c)
+    line = citation_line(c, 1000)
     room = limits.DESCRIPTION - len(line) - 1
     embed = discord.Embed(
         description=f"{limits.fit(c.passage, room, limits.quote_block)}\n{line}", colour=QUOTED
@@ -231,3 +273,43 @@ def feedback_embed(summary: FeedbackSummary) -> discord.Embed:
     if not summary.most_downvoted:
         embed.description += "\nNo answer has been voted down."
     return embed
+
+
+GAPS_SHOWN = 10
+
+
+def gaps_embed(found: list[Gap]) -> discord.Embed:
+    """Moderators' view of the knowledge gaps: one field per group of same-meaning questions."""
+    embed = discord.Embed(title="Knowledge gaps", colour=QUOTED)
+    if not found:
+        embed.description = "No open gaps: every question was answered, and no answer got a 👎."
+        return embed
+    total = sum(g.count for g in found)
+    embed.description = (
+        f"{total} questions in {len(found)} groups: abstained on, or answered and voted 👎. "
+        "Add a document, `/reindex`, then `/gaps resolve:` the group."
+    )
+    for g in found[:GAPS_SHOWN]:
+        abstained = sum(q.abstained for q in g.questions)
+        down = sum(q.down for q in g.questions)
+        name = f"{g.gap_id} · asked {g.count}× · last {_when(g.last_asked)}"
+        example = limits.fit(limits.one_line(g.example), 700, limits.escape)
+        value = f"e.g. “{example}”\n{abstained} abstained · 👎 {down}"
+        embed.add_field(name=name, value=value, inline=False)
+    if len(found) > GAPS_SHOWN:
+        embed.set_footer(text=f"{len(found) - GAPS_SHOWN} smaller groups not shown")
+    return embed
+
+
+def gap_choice(g: Gap) -> str:
+    return limits.shorten(f"{g.gap_id} · {g.count}× · {limits.one_line(g.example)}", limits.CHOICE)
+
+
+def gap_resolved(g: Gap) -> str:
+    example = limits.shorten(limits.one_line(g.example), 200)
+    return content(f"Marked resolved: {g.count} questions like “{example}”.")
+
+
+def no_such_gap(gap_id: str) -> str:
+    shown = limits.shorten(limits.one_line(gap_id), 40)
+    return content(f"No open gap has the id `{shown}`; `/gaps` lists them.")

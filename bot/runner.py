@@ -35,6 +35,9 @@ def run_bot() -> int:
         return _fail(str(error), 2)
     if not settings.token:
         return _fail(NO_TOKEN, 2)
+    warning = intent_warning(settings)
+    if warning:
+        print(f"qabot: {warning}", file=sys.stderr)
     try:
         asyncio.run(_serve(QABot(settings), settings.token))
     except discord.LoginFailure:
@@ -48,6 +51,16 @@ def run_bot() -> int:
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def intent_warning(settings: Settings) -> str | None:
+    """One line when a setting needs the Message Content intent that the bot won't request."""
+    if settings.message_content or not settings.ask_channels:
+        return None
+    return (
+        "QABOT_ASK_CHANNELS needs the Message Content intent, and QABOT_MESSAGE_CONTENT is off: "
+        "questions there (and follow-ups in answer threads) must mention the bot."
+    )
 
 
 async def _serve(bot: QABot, token: str) -> None:

@@ -4,40 +4,26 @@ from __future__ import annotations
 
 import textwrap
 
-from index.models import Answer, BuildReport, Citation, IndexStatus, format_sources
+from bot.citations import compact_line, in_reading_order
+from index.models import Answer, BuildReport, Citation, IndexStatus
 
-
-def format_meta(meta: dict[str, str]) -> str:
-    return ", ".join(
-        v if k.lower() in ("publication", "source") else f"{k} {v}" for k, v in meta.items()
-    )
+WIDTH = 96
 
 
 def format_citation(citation: Citation, quote: str) -> str:
-    head = f"[{citation.n}] {citation.title}, ¶{citation.paragraph}"
-    if citation.meta:
-        head += f" · {format_meta(citation.meta)}"
-    body = textwrap.fill(
-        f"“{' '.join(quote.split())}”", width=96, initial_indent="    ", subsequent_indent="    "
-    )
-    lines = [head, body]
-    if citation.sources:
-        lines.append(f"    Sources: {format_sources(citation.sources)}")
-    lines.append(
-        f"    {citation.doc} · characters {citation.start}–{citation.end} · ref {citation.chunk_id}"
-    )
-    return "\n".join(lines)
+    """The quote, then its compact citation line and where to check it, indented below."""
+    body = textwrap.fill(" ".join(quote.split()), width=WIDTH)
+    where = f"{citation.doc} · characters {citation.start}–{citation.end} · ref {citation.chunk_id}"
+    return "\n".join([body, f"  {compact_line(citation)}", f"  {where}"])
 
 
 def format_answer(answer: Answer) -> str:
-    if not answer.answered:
-        parts = [answer.answer]
-        if answer.related:
-            parts.append("Closest passages:")
-            parts.extend(format_citation(c, c.passage) for c in answer.related)
-    else:
-        parts = [textwrap.fill(answer.answer, width=100), ""]
-        parts.extend(format_citation(c, c.quote) for c in answer.citations)
+    """Each quote once, in reading order, followed by its [n] citation line (as in the JSON)."""
+    parts = [] if answer.answered else [answer.answer]
+    if not answer.answered and answer.related:
+        parts.append("Closest passages:")
+    for c in in_reading_order(answer):
+        parts.append(format_citation(c, c.quote if answer.answered else c.passage))
     parts.append(f"({answer.took_ms:.0f} ms)")
     return "\n".join(parts)
 

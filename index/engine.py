@@ -17,9 +17,10 @@ from index import onnx_embed, store
 from index.answer import citation_of, compose_answer
 from index.answer_model import AnswerModel, load_model
 from index.build import build_index
+from index.context import Context, with_context
 from index.embed import Embedder
 from index.errors import BuildInProgress, IndexCorrupt, IndexMissing, QuestionError
-from index.ingest import list_corpus
+from index.ingest import corpus_hashes
 from index.lexical import question_terms
 from index.models import (
     Answer,
@@ -99,24 +100,47 @@ class Engine:
 
     # ---- questions ---------------------------------------------------------------------
 
-    def answer(self, question: str) -> Answer:
+    def answer(self, question: str, context: Context | None = None) -> Answer:
         """Answer with verbatim sentences and citations, or abstain (answered=False, related set).
 
+        `context` holds a conversation's previous turns (questions and the chunk ids their
+        answers cited). A follow-up that the documents answer on its own ("How many tonnes were
+        harvested?") is answered as it stands; otherwise ("When did he say that?") it is asked
+        again together with the previous questions, preferring the passages they cited.
         Raises QuestionError for an empty question or one over MAX_QUESTION_CHARS.
         """
-        return self.answer_timed(question)[0]
+        return self.answer_timed(question, context)[0]
 
-    def answer_timed(self, question: str) -> tuple[Answer, StageTimes]:
+    def answer_timed(
+        self, question: str, context: Context | None = None
+    ) -> tuple[Answer, StageTimes]:
         """The answer, and where its time went (embedding, search, composing)."""
         question = check_question(question)
         index = self._index
+        alone, times = self._answer_once(index, question, question, frozenset())
+        if context is None or not context.recent() or alone.answered:
+            return alone, times
+        searched_for = with_context(question, context)
+        followed, more = self._answer_once(
+            index, question, searched_for, self._rows(index, context)
+        )
+        total = StageTimes(
+            round(times.embed_ms + more.embed_ms, 3),
+            round(times.search_ms + more.search_ms, 3),
+            round(times.answer_ms + more.answer_ms, 3),
+        )
+        return replace(followed, took_ms=round(alone.took_ms + followed.took_ms, 1)), total
+
+    def _answer_once(
+        self, index: store.StoredIndex, question: str, searched_for: str, cited: frozenset[int]
+    ) -> tuple[Answer, StageTimes]:
         started = time.perf_counter()
-        vector = self.embedder.embed_query(question)
+        vector = self.embedder.embed_query(searched_for)
         embedded = time.perf_counter()
-        hits = retrieve(index, vector, question_terms(question), self.settings.k)
+        hits = retrieve(index, vector, question_terms(searched_for), self.settings.k, cited)
         searched = time.perf_counter()
         result = compose_answer(
-            question, vector, hits, index.bm25.idf, self.answer_model, self.abstain_bar
+            searched_for, vector, hits, index.bm25.idf, self.answer_model, self.abstain_bar
         )
         done = time.perf_counter()
         times = StageTimes(
@@ -124,7 +148,14 @@ class Engine:
             round((searched - embedded) * 1000, 3),
             round((done - searched) * 1000, 3),
         )
-        return replace(result, took_ms=round((done - started) * 1000, 1)), times
+        took_ms = round((done - started) * 1000, 1)
+        return replace(result, question=question, took_ms=took_ms), times
+
+    @staticmethod
+    def _rows(index: store.StoredIndex, context: Context | None) -> frozenset[int]:
+        """The index rows of the passages the context's turns cited (gone ones are skipped)."""
+        found = (index.chunk_by_id(chunk_id) for chunk_id in (context.cited() if context else ()))
+        return frozenset(hit[0] for hit in found if hit is not None)
 
     def rank_documents(
         self, questions: list[str], depth: int = 100
@@ -175,11 +206,11 @@ class Engine:
     def status(self) -> IndexStatus:
         index = self._index
         manifest = index.manifest
-        files, _ = (
-            list_corpus(self.settings.corpus_dir) if self.settings.corpus_dir.exists() else ([], [])
-        )
-        now = {f.rel_path: f.sha256 for f in files}
-        built = {path: entry["sha256"] for path, entry in manifest["files"].items()}
+        now = corpus_hashes(self.settings.corpus_dir) if self.settings.corpus_dir.exists() else {}
+        built = {
+            path: entry["sha256"]
+            for path, entry in (manifest["files"] | manifest.get("skipped", {})).items()
+        }
         changed = sorted(p for p in now.keys() | built.keys() if now.get(p) != built.get(p))
         return IndexStatus(
             documents=int(manifest["document_count"]),
@@ -192,6 +223,10 @@ class Engine:
 
     def documents(self) -> list[DocumentInfo]:
         return self._index.documents()
+
+    def document_text(self, doc: str) -> str | None:
+        """A document's text as indexed (for PDF, HTML and Word, the extracted text)."""
+        return self._index.document_text(doc)
 
     def passage(self, chunk_id: str) -> Citation | None:
         """The passage with this chunk id, as a citation (n=1, quote == passage)."""

@@ -104,30 +104,23 @@ def normalise(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-_norm = normalise
-
-
 def score_answers(items: list[LabelledQuestion], answers: list[Answer]) -> QaScores:
     hits = {"cite1": 0, "cite3": 0, "answer": 0, "sources": 0, "abstain": 0, "answered": 0}
     failures: list[str] = []
     answerable = [(q, a) for q, a in zip(items, answers, strict=True) if q.answerable]
     unanswerable = [(q, a) for q, a in zip(items, answers, strict=True) if not q.answerable]
     for q, a in answerable:
-        key = _norm(q.key)
-        passages = [_norm(c.passage) for c in a.citations]
+        key = normalise(q.key)
+        passages = [normalise(c.passage) for c in a.citations]
         first_sources = {s.name for s in a.citations[0].sources} if a.citations else set()
         checks = {
             "cite1": bool(passages) and key in passages[0],
             "cite3": any(key in p for p in passages[:3]),
-            "answer": a.answered and key in _norm(a.answer),
+            "answer": a.answered and key in normalise(a.answer),
             "sources": set(q.sources) <= first_sources,
             "answered": a.answered,
         }
-        for name, ok in checks.items():
-            hits[name] += ok
-        missed = [name for name, ok in checks.items() if not ok]
-        if missed:
-            failures.append(f"{q.id} missed {', '.join(missed)}: {q.question}")
+        _tally(q, checks, hits, failures)
     for q, a in unanswerable:
         hits["abstain"] += not a.answered
         if a.answered:
@@ -145,6 +138,16 @@ def score_answers(items: list[LabelledQuestion], answers: list[Answer]) -> QaSco
         answer_rate=round(hits["answered"] / n, 4),
         failures=tuple(failures),
     )
+
+
+def _tally(
+    q: LabelledQuestion, checks: dict[str, bool], counts: dict[str, int], failures: list[str]
+) -> None:
+    for name, ok in checks.items():
+        counts[name] += ok
+    missed = [name for name, ok in checks.items() if not ok]
+    if missed:
+        failures.append(f"{q.id} missed {', '.join(missed)}: {q.question.strip()}")
 
 
 def score_squad(items: list[LabelledQuestion], answers: list[Answer]) -> SquadScores:
@@ -165,11 +168,7 @@ def score_squad(items: list[LabelledQuestion], answers: list[Answer]) -> SquadSc
             "answer": a.answered and any(g in text for g in golds),
             "answered": a.answered,
         }
-        for name, ok in checks.items():
-            counts[name] += ok
-        missed = [name for name, ok in checks.items() if not ok]
-        if missed:
-            failures.append(f"{q.id} missed {', '.join(missed)}: {q.question.strip()}")
+        _tally(q, checks, counts, failures)
     total = len(items)
     n = sum(q.answerable for q in items)
     u = total - n

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.lexical import analyze, question_terms
+from index.lexical import canonical_terms, question_weights
 from index.models import Chunk, Sentence
 from index.retrieve import Hit
 
@@ -117,7 +117,7 @@ def candidate_features(
         return np.zeros((0, len(FEATURES)), dtype=np.float32)
     q = _read_question(question, idf)
     passages = [_Passage(hit.chunk, q) for hit in hits[:CANDIDATE_PASSAGES]]
-    sentence_terms = [analyze(c.text) for c in candidates]
+    sentence_terms = [canonical_terms(c.text) for c in candidates]
     similarities = np.concatenate(
         [hit.sentence_vectors @ question_vector for hit in hits[:CANDIDATE_PASSAGES]]
     )
@@ -163,9 +163,9 @@ class _Passage:
     """A passage's terms, with its document title and heading, which every sentence rests on."""
 
     def __init__(self, chunk: Chunk, q: _Question):
-        self.context = set(analyze(f"{chunk.title}\n{chunk.heading or ''}"))
+        self.context = set(canonical_terms(f"{chunk.title}\n{chunk.heading or ''}"))
         text = chunk.text
-        terms = set(analyze(text)) | self.context
+        terms = set(canonical_terms(text)) | self.context
         self.coverage = _coverage(terms, q)
         self.missing_idf = _missing_idf(terms, q)
         lowered = text.lower()
@@ -175,10 +175,11 @@ class _Passage:
 
 
 def _read_question(question: str, idf: Callable[[str], float]) -> _Question:
-    terms = question_terms(question)
-    weights = {t: idf(t) for t in terms}
-    names = frozenset(t for word in _CAPITALISED.findall(question.strip()) for t in analyze(word))
-    ordered = [t for t in analyze(question) if t in weights]
+    weights = question_weights(question, idf)
+    names = frozenset(
+        t for word in _CAPITALISED.findall(question.strip()) for t in canonical_terms(word)
+    )
+    ordered = [t for t in canonical_terms(question) if t in weights]
     return _Question(
         weights=weights,
         total=sum(weights.values()) or 1.0,
@@ -193,7 +194,7 @@ def _read_question(question: str, idf: Callable[[str], float]) -> _Question:
 
 
 def _new_names(text: str, q: _Question) -> float:
-    names = [t for word in _CAPITALISED.findall(text) for t in analyze(word)]
+    names = [t for word in _CAPITALISED.findall(text) for t in canonical_terms(word)]
     return sum(t not in q.weights for t in names) / len(names) if names else 0.0
 
 

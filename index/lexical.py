@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import math
 import re
-from functools import cache
+from collections.abc import Callable
+from functools import cache, lru_cache
 from pathlib import Path
 
 import bm25s
@@ -48,6 +49,33 @@ def analyze(text: str) -> list[str]:
     """Lowercased, stop words removed, stemmed: the terms BM25 indexes and matches."""
     words = [w for w in _WORD.findall(text.lower()) if w not in _stopwords()]
     return _stemmer().stemWords(words)
+
+
+def canonical_terms(text: str) -> list[str]:
+    """Like analyze, but an irregular verb form joins its lemma ("fell" and "fall", "froze" and
+    "freeze"), which stemming alone does not: for matching a question to sentences."""
+    words = [w for w in _WORD.findall(text.lower()) if w not in _stopwords()]
+    return _stemmer().stemWords([_verb_lemma(w) for w in words])
+
+
+def question_weights(question: str, idf: Callable[[str], float]) -> dict[str, float]:
+    """The question's content terms (as canonical_terms gives them), each with the IDF of the
+    word as BM25 indexes it."""
+    words = [w for w in _WORD.findall(question.lower()) if w not in QUESTION_WORDS | _stopwords()]
+    stems = _stemmer().stemWords(words)
+    canonical = _stemmer().stemWords([_verb_lemma(w) for w in words])
+    weights: dict[str, float] = {}
+    for term, stem in zip(canonical, stems, strict=True):
+        weights.setdefault(term, idf(stem))
+    return weights
+
+
+@lru_cache(maxsize=1 << 16)
+def _verb_lemma(word: str) -> str:
+    from lemminflect import getAllLemmas
+
+    lemmas = getAllLemmas(word, upos="VERB").get("VERB")
+    return lemmas[0] if lemmas else word
 
 
 class Bm25Index:

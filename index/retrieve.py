@@ -15,6 +15,9 @@ from index.models import Chunk
 from index.store import StoredIndex
 
 DENSE_WEIGHT = 0.5  # BM25 gets the rest
+# Added to the fused score (0-1) of passages a conversation's previous answers cited, so a
+# follow-up such as "When did he say that?" still sees them.
+CITED_BONUS = 0.3
 
 
 @dataclass(frozen=True)
@@ -39,9 +42,17 @@ class Ranking:
 
 
 def rank(
-    index: StoredIndex, query_vector: np.ndarray, query_terms: list[str], depth: int
+    index: StoredIndex,
+    query_vector: np.ndarray,
+    query_terms: list[str],
+    depth: int,
+    cited: frozenset[int] = frozenset(),
 ) -> Ranking:
-    """Fused ranking of the best `depth` chunks from each retriever."""
+    """Fused ranking of the best `depth` chunks from each retriever.
+
+    `cited` rows (what a conversation's previous answers cited) get CITED_BONUS, and join the
+    ranking even when neither retriever found them.
+    """
     depth = min(depth, len(index))
     if depth == 0:
         return Ranking([], [], {}, {})
@@ -52,8 +63,10 @@ def rank(
     fused = {
         row: DENSE_WEIGHT * dense_norm.get(row, 0.0)
         + (1 - DENSE_WEIGHT) * lexical_norm.get(row, 0.0)
-        for row in dense.keys() | lexical.keys()
+        for row in dense.keys() | lexical.keys() | cited
     }
+    for row in cited:
+        fused[row] += CITED_BONUS
     order = sorted(fused, key=lambda row: (-fused[row], row))
     missing = [row for row in order if row not in dense]
     if missing:  # BM25-only hits still need their cosine, for the answer's confidence
@@ -72,10 +85,14 @@ def _min_max(scores: dict[int, float]) -> dict[int, float]:
 
 
 def retrieve(
-    index: StoredIndex, query_vector: np.ndarray, query_terms: list[str], k: int
+    index: StoredIndex,
+    query_vector: np.ndarray,
+    query_terms: list[str],
+    k: int,
+    cited: frozenset[int] = frozenset(),
 ) -> list[Hit]:
     """The best k passages, complete: chunk, document metadata and sentence vectors."""
-    ranking = rank(index, query_vector, query_terms, depth=max(k * 4, 20))
+    ranking = rank(index, query_vector, query_terms, max(k * 4, 20), cited)
     rows = ranking.rows[:k]
     chunks = index.chunks_at(rows)
     metas = index.document_meta({c.doc_id for c in chunks}) if chunks else {}

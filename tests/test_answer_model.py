@@ -89,3 +89,14 @@ def test_the_abstain_level_moves_the_trade_off(article_engine):
     assert not engine_at(f"{min(1.0, probability + 0.01)}").answer(question).answered
     answered = [engine_at(level).answer(question).answered for level in LEVELS]
     assert answered == sorted(answered, reverse=True)  # stricter never answers more
+
+
+def test_an_irregular_verb_in_the_question_still_finds_its_sentence(tmp_path, open_engine):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "orchard.md").write_text(
+        "# Orchard Report\n\nThe cooperative harvested 1,200 tonnes of apples this autumn.\n\n"
+        "Apple prices fell by 12 percent because the whole region had a good harvest.\n"
+    )
+    answer = open_engine(corpus, tmp_path / "index").answer("Why did apple prices fall?")
+    assert answer.answered and "good harvest" in answer.answer

@@ -42,3 +42,14 @@ def test_search_is_best_first_and_ignores_unknown_words(index: Bm25Index) -> Non
     assert found and all(a[1] >= b[1] for a, b in zip(found, found[1:], strict=False))
     assert index.search(["zzzunknown"], 4) == []
     assert len(index.search(analyze("Russia"), 1000)) <= index.doc_count
+
+
+def test_irregular_verb_forms_meet_their_lemma_for_answer_matching():
+    from index.lexical import canonical_terms, question_weights
+
+    assert canonical_terms("Apple prices fell") == canonical_terms("apple prices fall")
+    assert "freez" in canonical_terms("The harbour froze in March")
+    weights = question_weights(
+        "Why did apple prices fall?", lambda term: {"fall": 2.0}.get(term, 1.0)
+    )
+    assert weights == {"appl": 1.0, "price": 1.0, "fall": 2.0}

@@ -1,4 +1,4 @@
-"""Moderator commands: /reindex and /feedback."""
+"""Moderator commands: /reindex, /feedback and /gaps."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import checks, render
+from bot import checks, gaps, render
 from bot.reindex import ALREADY_RUNNING
 from index.errors import QabotError
 
@@ -96,3 +96,47 @@ class Admin(commands.Cog):
         await interaction.response.send_message(
             embed=render.feedback_embed(summary), ephemeral=True
         )
+
+    @app_commands.command()
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    @app_commands.describe(
+        resolve="A gap's id: mark its questions resolved, e.g. after adding a document"
+    )
+    @checks.moderator_only()
+    async def gaps(self, interaction: discord.Interaction, resolve: str | None = None) -> None:
+        """Questions the documents didn't answer well, grouped by meaning (moderators only)."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        found = await self._gaps()
+        if resolve is None:
+            await interaction.followup.send(embed=render.gaps_embed(found), ephemeral=True)
+            return
+        chosen = next((g for g in found if g.gap_id == resolve.strip().lower()), None)
+        if chosen is None:
+            await interaction.followup.send(render.no_such_gap(resolve), ephemeral=True)
+            return
+        await asyncio.to_thread(self.bot.feedback.resolve, chosen.keys)
+        await interaction.followup.send(render.gap_resolved(chosen), ephemeral=True)
+
+    @gaps.autocomplete("resolve")
+    async def _gap_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        if not checks.is_moderator(interaction.user, self.bot.settings):
+            return []
+        found = await self._gaps()
+        return [
+            app_commands.Choice(name=render.gap_choice(g), value=g.gap_id)
+            for g in found
+            if current.lower() in g.example.lower() or current.lower() in g.gap_id
+        ][:25]
+
+    async def _gaps(self) -> list[gaps.Gap]:
+        def load() -> list[gaps.Gap]:
+            questions = self.bot.feedback.gaps()
+            if not questions:
+                return []
+            vectors = self.bot.engine.embedder.embed([q.question for q in questions])
+            return gaps.group(questions, vectors)
+
+        return await asyncio.to_thread(load)

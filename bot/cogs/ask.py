@@ -1,4 +1,4 @@
-"""Questions: /ask, mentions, replies to an answer, and the buttons under each answer."""
+"""Questions: /ask, mentions, replies and threads (follow-ups), ask channels, and the buttons."""
 
 from __future__ import annotations
 
@@ -21,6 +21,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("qabot.bot")
 THANKS = {"up": "Thanks! Glad it helped. 👍", "down": "Thanks, noted. 👎 Moderators review these."}
 GONE = "That answer is too old to look up; ask again to get fresh passages."
+QUIET = "🔕"  # a member's reaction on an answer: stop answering their unaddressed messages
+OPTED_OUT = (
+    "Done: I won't answer your messages in ask channels unless you mention me. "
+    "`/autoanswer on:True` turns it back on."
+)
+OPTED_IN = "Done: I answer your questions in ask channels again."
+ASK_CHANNEL_HINT = f"React {QUIET} or use /autoanswer to stop automatic answers to you."
 
 
 class Ask(commands.Cog):
@@ -37,15 +44,56 @@ class Ask(commands.Cog):
             await interaction.response.send_message(refusal, ephemeral=True)
             return
         await interaction.response.defer(thinking=True)
+        channel = interaction.channel
+        place = str(interaction.channel_id or "")
+        follows = await self._thread_answer(channel)
         try:
             asked = await asking.ask(
-                self.bot.engine, self.bot.feedback, question, self.bot.questions
+                self.bot.engine,
+                self.bot.feedback,
+                question,
+                follows=follows,
+                place=place,
+                pool=self.bot.questions,
             )
         except QabotError as error:
             await interaction.followup.send(render.content(str(error)))
             return
-        embed = render.answer_embed(asked.answer)
-        await interaction.followup.send(embed=embed, view=answer_view(asked.key))
+        embed, view = render.answer_embed(asked.answer), answer_view(asked.key)
+        forum = self._forum(interaction.guild)
+        if forum is not None and follows is None:
+            post = await forum.create_thread(
+                name=asking.thread_name(question), embed=embed, view=view
+            )
+            await self._moved(asked.key, post.thread)
+            await interaction.followup.send(render.in_thread(post.thread))
+            return
+        message = await interaction.followup.send(embed=embed, view=view, wait=True)
+        if (
+            self.bot.settings.threads
+            and follows is None
+            and isinstance(channel, discord.TextChannel)
+        ):
+            thread = await channel.create_thread(name=asking.thread_name(question), message=message)
+            await self._moved(asked.key, thread)
+
+    async def _moved(self, key: str, thread: discord.Thread) -> None:
+        await asyncio.to_thread(self.bot.feedback.move, key, str(thread.id))
+
+    def _forum(self, guild: discord.Guild | None) -> discord.ForumChannel | None:
+        wanted = self.bot.settings.forum.lower()
+        if guild is None or not wanted:
+            return None
+        for forum in guild.forums:
+            if wanted in (str(forum.id), forum.name.lower()):
+                return forum
+        return None
+
+    async def _thread_answer(self, channel: object) -> str | None:
+        """In a thread the bot answered in, the key of its last answer there."""
+        if not isinstance(channel, discord.Thread):
+            return None
+        return await asyncio.to_thread(self.bot.feedback.latest_in, str(channel.id))
 
     def _refusal(self, user_id: int, question: str) -> str | None:
         problem = asking.problem(question)
@@ -54,27 +102,62 @@ class Ask(commands.Cog):
         wait = self.bot.cooldown.retry_after(user_id)
         return render.cooldown(wait) if wait else None
 
+    @app_commands.command()
+    @app_commands.describe(on="False: I stop answering you in ask channels unless you mention me")
+    async def autoanswer(self, interaction: discord.Interaction, on: bool) -> None:
+        """Turn automatic answers to your questions in ask channels on or off."""
+        await asyncio.to_thread(self.bot.feedback.set_opt_out, interaction.user.id, not on)
+        await interaction.response.send_message(OPTED_IN if on else OPTED_OUT, ephemeral=True)
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_add(self, event: discord.RawReactionActionEvent) -> None:
+        """🔕 on one of the bot's answers opts the member out of ask-channel answers."""
+        me = self.bot.user
+        if str(event.emoji) != QUIET or me is None or event.user_id == me.id:
+            return
+        if event.message_author_id is not None and event.message_author_id != me.id:
+            return
+        await asyncio.to_thread(self.bot.feedback.set_opt_out, event.user_id, True)
+
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        """A message that mentions the bot, or replies to one of its answers, is a question."""
-        if message.author.bot or not await self._is_question(message):
+        """Mentions, replies to an answer, messages in an answer's thread and questions in an
+        ask channel are questions; replies and threads carry their conversation."""
+        if message.author.bot:
+            return
+        replied = await self._replied_answer(message)
+        # The answer this follows up: the one it replies to, or else the bot's last answer in
+        # this thread. Never one from another reply chain or thread.
+        if replied is not None:
+            follows = asking.answer_key(replied)
+        else:
+            follows = await self._thread_answer(message.channel)
+        if not await self._is_question(message, replied is not None, follows):
             return
         me = self.bot.user
         assert me is not None
         role = message.guild.self_role if message.guild else None
         question = asking.strip_mentions(message.content, me.id, *([role.id] if role else []))
-        await self.answer_message(message, question)
+        await self.answer_message(message, question, follows)
 
-    async def answer_message(self, message: discord.Message, question: str) -> None:
+    async def answer_message(
+        self, message: discord.Message, question: str, follows: str | None = None
+    ) -> None:
         """Answer a question asked in a message, as a reply to it."""
         refusal = self._refusal(message.author.id, question)
         if refusal:
             await message.reply(refusal, mention_author=False)
             return
+        place = str(message.channel.id)
         try:
             async with message.channel.typing():
                 asked = await asking.ask(
-                    self.bot.engine, self.bot.feedback, question, self.bot.questions
+                    self.bot.engine,
+                    self.bot.feedback,
+                    question,
+                    follows=follows,
+                    place=place,
+                    pool=self.bot.questions,
                 )
         except QabotError as error:
             await message.reply(render.content(str(error)), mention_author=False)
@@ -84,33 +167,53 @@ class Ask(commands.Cog):
             await message.reply(SOMETHING_WRONG, mention_author=False)
             return
         embed = render.answer_embed(asked.answer)
+        if self._in_ask_channel(message) and not self._addressed(message):
+            embed.set_footer(text=f"{embed.footer.text} · {ASK_CHANNEL_HINT}")
         await message.reply(embed=embed, view=answer_view(asked.key), mention_author=False)
 
-    async def _is_question(self, message: discord.Message) -> bool:
+    async def _is_question(
+        self, message: discord.Message, replies_to_answer: bool, follows: str | None
+    ) -> bool:
         settings = self.bot.settings
         if message.guild is None:
             return settings.allow_dms  # in a DM every message is addressed to the bot
         if not checks.channel_allowed(message.channel, settings):
             return False
-        me = self.bot.user
-        role = message.guild.self_role
+        if self._addressed(message) or replies_to_answer:
+            return True
+        if follows is not None and message.content.strip():
+            # In an answer's thread. Without the Message Content intent the text is empty
+            # unless the message mentions the bot, so a mention is then needed.
+            return True
+        if self._in_ask_channel(message) and asking.looks_like_question(message.content):
+            return not await asyncio.to_thread(self.bot.feedback.opted_out, message.author.id)
+        return False
+
+    def _addressed(self, message: discord.Message) -> bool:
+        me, guild = self.bot.user, message.guild
+        role = guild.self_role if guild else None
         if me is not None and me.id in message.raw_mentions:
             return True
-        if role is not None and role.id in message.raw_role_mentions:
-            return True
-        return await self._replies_to_me(message)
+        return role is not None and role.id in message.raw_role_mentions
 
-    async def _replies_to_me(self, message: discord.Message) -> bool:
+    def _in_ask_channel(self, message: discord.Message) -> bool:
+        channel = message.channel
+        names = {str(channel.id), str(getattr(channel, "name", "")).lower()}
+        return any(c.lower() in names for c in self.bot.settings.ask_channels)
+
+    async def _replied_answer(self, message: discord.Message) -> discord.Message | None:
+        """The bot's answer this message replies to, if it replies to one."""
         ref = message.reference
         if ref is None or ref.message_id is None:
-            return False
+            return None
         target = ref.resolved
         if not isinstance(target, discord.Message):
             try:
                 target = await message.channel.fetch_message(ref.message_id)
             except discord.HTTPException:
-                return False
-        return target.author.id == getattr(self.bot.user, "id", None) and bool(target.embeds)
+                return None
+        mine = target.author.id == getattr(self.bot.user, "id", None) and bool(target.embeds)
+        return target if mine else None
 
     async def on_answer_button(
         self, interaction: discord.Interaction, action: str, key: str

@@ -66,7 +66,7 @@ DOCS = {
     "glacier.txt": GLACIER,
 }
 
-COMMANDS = ("ask", "quote", "sources", "reindex", "feedback")
+COMMANDS = ("ask", "autoanswer", "quote", "sources", "reindex", "feedback", "gaps")
 BOT_VARIABLES = (
     "DISCORD_TOKEN",
     "QABOT_CORPUS_DIR",
@@ -76,6 +76,10 @@ BOT_VARIABLES = (
     "QABOT_COOLDOWN_S",
     "QABOT_DMS",
     "QABOT_FEEDBACK_DB",
+    "QABOT_THREADS",
+    "QABOT_FORUM",
+    "QABOT_ASK_CHANNELS",
+    "QABOT_MESSAGE_CONTENT",
     "QABOT_K",
     "QABOT_MODEL",
     "QABOT_DTYPE",

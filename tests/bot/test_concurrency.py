@@ -79,7 +79,7 @@ async def test_the_cog_answers_twenty_messages_at_once(world: World) -> None:
         if m.author.id == world.bot.user.id and m.reference is not None
     }
     assert set(replies) == {m.id for m in messages}
-    assert all(r.embeds[0].description.startswith("A late frost") for r in replies.values())
+    assert all(r.embeds[0].description.startswith("> A late frost") for r in replies.values())
 
 
 async def test_questions_asked_during_a_reindex_are_all_answered(

@@ -58,3 +58,19 @@ def test_create_bot_reads_the_environment_and_keyword_overrides(
 def test_an_unknown_setting_is_refused() -> None:
     with pytest.raises(SettingsError, match="colour"):
         create_bot(colour="red")
+
+
+def test_thread_forum_ask_channel_and_intent_settings() -> None:
+    default = Settings.from_env({}, dotenv_path=None)
+    assert (default.threads, default.forum, default.ask_channels) == (False, "", ())
+    assert default.message_content
+    env = {
+        "QABOT_THREADS": "1",
+        "QABOT_FORUM": "#questions",
+        "QABOT_ASK_CHANNELS": "#ask-the-docs, 42",
+        "QABOT_MESSAGE_CONTENT": "off",
+    }
+    s = Settings.from_env(env, dotenv_path=None)
+    assert (s.threads, s.forum, s.ask_channels) == (True, "questions", ("ask-the-docs", "42"))
+    assert not s.message_content
+    assert create_bot(message_content=False, ask_channels="help").intents.message_content is False

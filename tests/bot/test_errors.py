@@ -15,7 +15,7 @@ FROST = "What failed because of the late frost in April?"
 
 
 def fail_with(monkeypatch: pytest.MonkeyPatch, world: World, error: Exception) -> None:
-    def answer(question: str) -> None:
+    def answer(question: str, context: object = None) -> None:
         raise error
 
     monkeypatch.setattr(world.bot.engine, "answer", answer)

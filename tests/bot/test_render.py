@@ -35,16 +35,35 @@ def citation(n: int, passage: str, **changes: object) -> Citation:
     return replace(base, **changes)
 
 
-def test_answer_from_the_engine_shows_quote_citation_and_sources(engine: Engine) -> None:
+def test_answer_from_the_engine_shows_each_quote_once_with_its_citation(engine: Engine) -> None:
     answer = engine.answer("What failed because of the late frost in April?")
     embed = render.answer_embed(answer)
     assert answer.answered
-    assert "[1]" in embed.description
-    block = embed.fields[0].value
-    assert block.startswith("> A late frost in April destroyed most of the cherry blossoms")
-    assert "— Orchard Cooperative Report, ¶2 · Sources: Radio North (September 10)" in block
+    quote, line = embed.description.split("\n")
+    assert quote.startswith("> A late frost in April destroyed most of the cherry blossoms")
+    assert line == "[1] Orchard Cooperative Report, ¶2 · Sources: Radio North (September 10)"
+    assert "A late frost" not in "".join(f.value for f in embed.fields)
     assert embed.footer.text.startswith("Answered in ")
     assert problems(None, [embed]) == []
+
+
+def test_quotes_follow_reading_order_and_keep_the_json_numbers() -> None:
+    first = citation(1, "The terminal opened in 2027.", doc="a.txt", start=500, end=528)
+    second = citation(2, "The council met on March 3.", doc="a.txt", start=10, end=37)
+    answer = Answer("When?", True, "The council met on March 3. [2] …", (first, second), (), 5.0)
+    lines = render.answer_embed(answer).description.split("\n")
+    assert lines[0] == "> The council met on March 3."
+    assert lines[1].startswith("[2] A Very Long Title")
+    assert lines[2] == "> The terminal opened in 2027."
+    assert lines[3].startswith("[1] A Very Long Title")
+
+
+def test_the_citation_line_links_to_a_document_with_an_address() -> None:
+    linked = citation(1, "Short.", meta={"url": "https://example.org/a"}, sources=())
+    answer = Answer("Where?", True, "Short. [1]", (linked,), (), 5.0)
+    line = render.answer_embed(answer).description.split("\n")[1]
+    assert line.endswith("A Very Lo…, ¶7 · [link](https://example.org/a)")
+    assert len(line) <= render.LINE_CHARS
 
 
 def test_huge_answer_with_many_citations_still_fits() -> None:
@@ -52,10 +71,10 @@ def test_huge_answer_with_many_citations_still_fits() -> None:
     answer = Answer("why? " * 400, True, HUGE, cited, (), 12.0)
     embed = render.answer_embed(answer)
     assert problems(None, [embed]) == []
-    assert len(embed.fields) == limits.FIELDS
-    assert embed.description.endswith("…")
-    # Shortened at a sentence end, with the Markdown still escaped.
-    assert embed.description.rstrip(" …").endswith(".")
+    blocks = embed.description.split("\n[")
+    assert len(blocks) == render.QUOTES_SHOWN + 1  # every quote block keeps its citation line
+    # Each quote is shortened at a sentence end, with the Markdown still escaped.
+    assert blocks[0].endswith(". …")
     assert "\\*\\*bold\\*\\*" in embed.description
 
 
@@ -63,7 +82,12 @@ def test_abstention_says_so_and_lists_at_most_three_related_passages() -> None:
     related = tuple(citation(n, HUGE) for n in range(1, 6))
     embed = render.answer_embed(Answer("Who is the king?", False, "", (), related, 3.0))
     assert embed.description.startswith(render.NOT_ANSWERED)
-    assert [f.name for f in embed.fields] == ["Related passage"] * 3
+    lines = embed.description.split("\n")
+    assert [line[:4] for line in lines if line.startswith("[")] == [
+        "[1] ",
+        "[2] ",
+        "[3] ",
+    ]
     assert problems(None, [embed]) == []
 
 
@@ -122,3 +146,25 @@ def test_build_report_lists_changes_and_time() -> None:
 @pytest.mark.parametrize("ms, text", [(12.4, "12 ms"), (1530.0, "1.5 s")])
 def test_time_taken_reads_naturally(ms: float, text: str) -> None:
     assert render.took(ms) == text
+
+
+def test_citation_line_shows_the_locator_and_a_link_that_does_not_unfurl() -> None:
+    url = "https://news.example.org/a_b#:~:text=Engineers%20will%20rebuild%20the,quarry."
+    located = citation(
+        1, "Engineers will rebuild the north pier first.", title="Harbour", sources=(),
+        meta={}, page=3, page_label="1", section="Damage › The piers", quote_url=url,
+    )  # fmt: skip
+    line = render.citation_line(located)
+    assert line == f"— Harbour, ¶7 · p. 1 (PDF page 3) · § Damage › The piers · <{url}>"
+    block = render.answer_embed(Answer("q", True, "Engineers. [1]", (located,), (), 1.0))
+    assert "¶7 · p. 1 (PDF page 3) · § Damage › The piers" in block.description
+    assert f"[link]({url})" in block.description  # a masked link: it doesn't unfurl either
+    quoted = render.quote_embed(located)
+    assert f"<{url}>" in quoted.description
+    assert problems(None, [quoted]) == [] and problems(None, [block]) == []
+
+
+def test_a_link_too_long_for_the_citation_line_is_left_out_not_cut() -> None:
+    long_url = "https://example.org/" + "x" * 600
+    line = render.citation_line(citation(1, "A passage.", quote_url=long_url), 300)
+    assert "https://" not in line and len(line) <= 300

@@ -1,0 +1,58 @@
+"""Where a warm answer's time goes, by stage, with the fitted answer step included.
+
+    python -m benchmarks.answer_step [SQUAD_DIR] [--index DIR] [--questions N] [--repeats R]
+
+Asks N questions of a SQuAD-style folder's corpus (default: ../shared/eval/squad2-dev-half) R
+times, and prints each stage's p50 and p99 in milliseconds (the engine's own stage times:
+question embedding, search, and the answer step that scores candidates and composes the answer)
+as the median over the repeats with min–max. The answer step reads three passages whatever the
+corpus size, so its cost here is its cost at any tier; embedding and search grow with the corpus
+and are measured at 1k–100k chunks by `python -m benchmarks.run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from pathlib import Path
+
+import numpy as np
+
+from index.engine import Engine
+from index.settings import EngineSettings
+
+DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "squad2-dev-half"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path, nargs="?", default=DEFAULT)
+    parser.add_argument("--index", type=Path, default=Path(".qabot/bench-answer-step"))
+    parser.add_argument("--questions", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    lines = (args.folder / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    questions = [json.loads(line)["question"] for line in lines[: args.questions]]
+    engine = Engine.open(EngineSettings(corpus_dir=args.folder / "corpus", index_dir=args.index))
+    for question in questions[:20]:  # warm-up
+        engine.answer(question)
+    runs: dict[str, list[float]] = {}
+    for _ in range(args.repeats):
+        times = [engine.answer_timed(q)[1] for q in questions]
+        for stage in ("embed_ms", "search_ms", "answer_ms"):
+            values = np.array([getattr(t, stage) for t in times])
+            runs.setdefault(f"{stage[:-3]} p50", []).append(float(np.percentile(values, 50)))
+            runs.setdefault(f"{stage[:-3]} p99", []).append(float(np.percentile(values, 99)))
+        totals = np.array([t.embed_ms + t.search_ms + t.answer_ms for t in times])
+        runs.setdefault("total p50", []).append(float(np.percentile(totals, 50)))
+        runs.setdefault("total p99", []).append(float(np.percentile(totals, 99)))
+    print(f"{len(questions)} questions x {args.repeats} runs, {len(engine._index)} chunks")
+    for name, values in runs.items():
+        print(
+            f"{name:12s} {statistics.median(values):6.2f} ms ({min(values):.2f}–{max(values):.2f})"
+        )
+
+
+if __name__ == "__main__":
+    main()
