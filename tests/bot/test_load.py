@@ -59,7 +59,7 @@ async def test_fifty_members_asking_during_a_reindex_are_all_answered(
         if m.author.id == world.bot.user.id and m.reference is not None and m.embeds
     }
     assert set(replies) == {m.id for m in messages}
-    assert all(r.embeds[0].description.startswith("A late frost") for r in replies.values())
+    assert all(r.embeds[0].description.startswith("> A late frost") for r in replies.values())
     assert "heartbeat blocked" not in caplog.text
     assert len(socket.sent) >= 2  # the heartbeat did beat throughout
     assert max(busy) == 2  # the burst queued: never more question threads than QABOT_WORKERS
