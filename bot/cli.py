@@ -234,9 +234,7 @@ def _eval(args: argparse.Namespace) -> int:
     if args.beir is not None:
         queries, qrels = read_beir(args.beir)
         index_dir = args.index or _eval_index_dir(args.beir, "beir")
-        engine = _open(
-            args, _settings(args, corpus_dir=args.beir / "corpus.jsonl", index_dir=index_dir)
-        )
+        engine = _open(args, EngineSettings.from_env(args.beir / "corpus.jsonl", index_dir))
         ids = list(queries)
         rankings = dict(zip(ids, engine.rank_documents([queries[q] for q in ids]), strict=True))
         scores = score_rankings(rankings, qrels)
@@ -274,7 +272,7 @@ def _eval_squad(args: argparse.Namespace, items: list) -> int:
     if not corpus.is_dir():
         raise QabotError(f"no corpus for {args.file}: give --corpus DIR (its `doc` files)")
     index_dir = args.index or _eval_index_dir(corpus, "squad")
-    engine = _open(args, _settings(args, corpus_dir=corpus, index_dir=index_dir))
+    engine = _open(args, EngineSettings.from_env(corpus, index_dir))
     scores = score_squad(items, [engine.answer(item.question) for item in items])
     if args.json:
         print(json.dumps({k: v for k, v in asdict(scores).items() if k != "failures"}))
