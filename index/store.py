@@ -494,8 +494,11 @@ def live_folder(index_dir: Path) -> Path | None:
 
 
 def _named_build(index_dir: Path) -> Path | None:
+    pointer = index_dir / POINTER
+    if not pointer.is_file():
+        return None
     try:
-        name = (index_dir / POINTER).read_text().strip()
+        name = pointer.read_text().strip()
     except (OSError, UnicodeDecodeError):
         return None
     return _complete(index_dir / name) if _is_build_name(name) else None
