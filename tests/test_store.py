@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from index import build as build_module
 from index import store
 from index.build import build_index
-from index.errors import BuildInProgress, IndexCorrupt, IndexMissing
+from index.errors import BuildInProgress, IndexCorrupt, IndexMissing, IndexWriteError
 from tests.conftest import FakeEmbedder
 
 DOCS = {
@@ -174,7 +174,7 @@ def test_a_crash_mid_build_leaves_the_previous_index_serving(corpus, tmp_path, m
         raise OSError("disk full")
 
     monkeypatch.setattr(store.Bm25Index, "save", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(IndexWriteError, match=r"\(disk full\); the old index is unchanged"):
         build(corpus, tmp_path / "index", FakeEmbedder())
 
     after = store.load(tmp_path / "index", "fake-weights", 16)
