@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 from index.models import Document
@@ -86,7 +87,38 @@ def read_documents(file: CorpusFile) -> tuple[list[Document], list[str]]:
     text = file.path.read_text(encoding="utf-8")
     if file.path.suffix.lower() == ".jsonl":
         return _read_jsonl(text, file.rel_path)
-    return [parse_text_document(file.rel_path, text)], []
+    return [with_recorded_url(parse_text_document(file.rel_path, text), file)], []
+
+
+RECORDS = ".documents.json"  # written by index/intake.py beside the documents it added
+
+
+def with_recorded_url(document: Document, file: CorpusFile) -> Document:
+    """A document fetched from a URL keeps that URL as its citation link (meta "url")."""
+    root = file.path
+    for _ in file.rel_path.split("/"):
+        root = root.parent
+    url = _recorded_urls(root / RECORDS).get(file.rel_path)
+    if not url:
+        return document
+    return replace(document, meta={**document.meta, "url": url})
+
+
+def _recorded_urls(path: Path) -> dict[str, str]:
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return {}
+    return _read_urls(path, stamp)
+
+
+@lru_cache(maxsize=64)
+def _read_urls(path: Path, stamp: int) -> dict[str, str]:
+    try:
+        records = json.loads(path.read_text(encoding="utf-8")).get("documents", [])
+        return {str(r["stored"]): str(r["url"]) for r in records if r.get("url")}
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
+        return {}
 
 
 def _read_jsonl(text: str, rel_path: str) -> tuple[list[Document], list[str]]:
