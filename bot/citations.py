@@ -7,7 +7,7 @@ Plain strings only; Discord's escaping and limits are applied by bot/render.py.
 
 from __future__ import annotations
 
-from index.models import Answer, Citation, format_sources
+from index.models import Answer, Citation, citation_link, format_locator, format_sources
 
 
 def in_reading_order(answer: Answer) -> tuple[Citation, ...]:
@@ -20,13 +20,15 @@ def in_reading_order(answer: Answer) -> tuple[Citation, ...]:
 
 
 def locator(c: Citation) -> str:
-    """Where in its document the passage is: '¶7' (or the page or section, where it has one)."""
-    return f"¶{c.paragraph}"
+    """Where in its document the passage is: '¶7', and its page or section where it has one
+    ('¶7 · p. 12', '¶3 · § Installation › Linux')."""
+    where = format_locator(c)
+    return f"¶{c.paragraph} · {where}" if where else f"¶{c.paragraph}"
 
 
 def link(c: Citation) -> str | None:
-    """The document's address, when it has one."""
-    url = getattr(c, "url", None) or c.meta.get("url")
+    """The address that opens the document at the quote, else the document's own address."""
+    url = citation_link(c) or c.meta.get("url")
     return url if url and url.startswith(("http://", "https://")) else None
 
 

@@ -54,6 +54,13 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question", help='the question, or "-" to read one per line from stdin')
     ask.set_defaults(handler=_ask)
 
+    show = commands.add_parser(
+        "show", help="print a document's text as indexed, exactly (what citations point into)"
+    )
+    _paths(show)
+    show.add_argument("doc", help="the document: a citation's `doc`")
+    show.set_defaults(handler=_show)
+
     chat = commands.add_parser("chat", help="ask questions interactively (Ctrl-D quits)")
     _paths(chat)
     chat.set_defaults(handler=_chat)
@@ -174,6 +181,23 @@ def _ask(args: argparse.Namespace) -> int:
             flush=True,
         )
     return failed
+
+
+def _show(args: argparse.Namespace) -> int:
+    """The document's text, UTF-8 with nothing added: passage == text[start:end] holds on it."""
+    from index import store
+
+    index = store.read(_settings(args).index_dir)
+    try:
+        text = index.document_text(args.doc)
+    finally:
+        index.close()
+    if text is None:
+        raise QabotError(f"no document {args.doc!r} in the index (see `qabot index status`)")
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.buffer.flush()
+    return 0
 
 
 def _chat(args: argparse.Namespace) -> int:

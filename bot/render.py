@@ -19,6 +19,7 @@ from index.models import (
     Citation,
     DocumentInfo,
     IndexStatus,
+    citation_link,
     format_sources,
 )
 
@@ -54,12 +55,15 @@ def cooldown(retry_after: float) -> str:
     return f"One question at a time, please: try again in {max(retry_after, 0.1):.1f} s."
 
 
-def citation_line(c: Citation) -> str:
-    """'— Title, ¶7 · Sources: Regnum (July 29)', on one line and Markdown-escaped."""
+def citation_line(c: Citation, size: int = 400) -> str:
+    """'— Title, ¶7 · p. 12 · Sources: Regnum (July 29) · <link>', on one line and
+    Markdown-escaped; the link (not escaped, in <…> so it doesn't unfurl) only if it fits."""
     line = f"— {limits.one_line(c.title)}, {locator(c)}"
     if c.sources:
         line += f" · Sources: {format_sources(c.sources)}"
-    return limits.escape(limits.shorten(line, 400))
+    text = limits.shorten(limits.escape(limits.shorten(line, 400)), size)
+    link = citation_link(c)
+    return f"{text} · <{link}>" if link and len(text) + len(link) + 5 <= size else text
 
 
 def in_thread(thread: discord.abc.Snowflake) -> str:
@@ -176,7 +180,7 @@ def _group(embeds: list[discord.Embed]) -> list[list[discord.Embed]]:
 
 def quote_embed(c: Citation) -> discord.Embed:
     """A passage posted into a discussion: verbatim quote, citation, sources and ref."""
-    line = citation_line(c)
+    line = citation_line(c, 1000)
     room = limits.DESCRIPTION - len(line) - 1
     embed = discord.Embed(
         description=f"{limits.fit(c.passage, room, limits.quote_block)}\n{line}", colour=QUOTED

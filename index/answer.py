@@ -16,6 +16,7 @@ import numpy as np
 
 from index.answer_model import AnswerModel
 from index.features import Candidate, candidate_features, candidates_of
+from index.locate import locate
 from index.models import Answer, Chunk, Citation, Sentence, Source
 from index.retrieve import Hit
 
@@ -129,4 +130,5 @@ def citation_of(
         end=chunk.end,
         sources=tuple(sources),
         score=round(score, 6),
+        **locate(chunk, meta, quote)._asdict(),
     )

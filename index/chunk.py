@@ -32,7 +32,7 @@ import hashlib
 import json
 import math
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -40,7 +40,7 @@ from pathlib import Path
 
 from tokenizers import Tokenizer
 
-from index.models import Chunk, Document, Sentence
+from index.models import Chunk, Document, Page, Sentence
 from index.sentences import split_sentences
 from index.sources import parse_sources
 
@@ -123,6 +123,20 @@ class Block:
     kind: str  # "paragraph", "heading", "label" (a "Summary:" line) or "caption"
     heading: str = ""
     list_item: bool = False
+    level: int = 0  # of a Markdown heading: 1 for "#", 2 for "##"...
+
+
+SECTIONED_FORMATS = ("markdown", "html", "docx")  # formats whose chunks get a heading path
+SECTION_SEPARATOR = " › "
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where a chunk is: its heading (for the prefix) and its locator in the document."""
+
+    heading: str | None = None
+    section: str | None = None
+    anchor: str | None = None
 
 
 def chunk_document(
@@ -136,9 +150,15 @@ def chunk_document(
     heading: str | None = None
     paragraph = 0
     label_items = 0  # a "Summary:" label heads only the list right after it
+    path: list[tuple[Block, str | None]] = []  # the enclosing headings, with their ids
+    anchors = dict(document.anchors)
     for block in split_blocks(document.text, document.body_start):
         if block.kind in ("heading", "label"):
             heading, label_items = block.heading, (0 if block.kind == "label" else -1)
+            if block.level:
+                while path and path[-1][0].level >= block.level:
+                    path.pop()
+                path.append((block, anchors.get(block.start)))
             continue
         if block.kind == "caption":
             continue
@@ -150,9 +170,18 @@ def chunk_document(
         sentences = _sentences(document.text, block)
         room = window.room - window.count(embedding_prefix(document.title, heading))
         sizes = _sizes(document.text, sentences, window)
+        place = _place(document, heading, path)
         for group in _group(sentences, sizes, max(1, min(max_pieces, room))):
-            chunks.append(_make_chunk(document, group, heading, paragraph, seen))
+            chunks.append(_make_chunk(document, group, place, paragraph, seen))
     return chunks
+
+
+def _place(document: Document, heading: str | None, path: list[tuple[Block, str | None]]) -> _Place:
+    if document.format not in SECTIONED_FORMATS or not path:
+        return _Place(heading)
+    section = SECTION_SEPARATOR.join(block.heading for block, _ in path)
+    anchor = next((anchor for _, anchor in reversed(path) if anchor), None)
+    return _Place(heading, section, anchor)
 
 
 def split_blocks(text: str, start: int = 0) -> Iterator[Block]:
@@ -177,7 +206,8 @@ def _classify(block: str, start: int, end: int) -> Block:
     stripped = block.strip()
     markdown = _MD_HEADING.fullmatch(stripped)
     if markdown:
-        return Block(start, end, "heading", markdown.group(1))
+        level = len(stripped) - len(stripped.lstrip("#"))
+        return Block(start, end, "heading", markdown.group(1), level=level)
     single_line = "\n" not in stripped and len(stripped) <= 80
     if single_line and stripped[0] in "([" and stripped[-1] in ")]":
         return Block(start, end, "caption")
@@ -229,23 +259,36 @@ def _group(sentences: list[Sentence], sizes: list[int], limit: int) -> list[list
 
 
 def _make_chunk(
-    document: Document, group: list[Sentence], heading: str | None, paragraph: int, seen: dict
+    document: Document, group: list[Sentence], place: _Place, paragraph: int, seen: dict
 ) -> Chunk:
     start, end = group[0].start, group[-1].end
     text = document.text[start:end]
     occurrence = seen.get(text, 0)
     seen[text] = occurrence + 1
+    page = _page_at(document, start)
     return Chunk(
         chunk_id=chunk_id(document.doc_id, text, occurrence),
         doc_id=document.doc_id,
         title=document.title,
-        heading=heading,
+        heading=place.heading,
         paragraph=paragraph,
         start=start,
         end=end,
         text=text,
         sentences=tuple(group),
+        page=page.number if page else None,
+        page_label=page.label if page else None,
+        section=place.section,
+        anchor=place.anchor,
     )
+
+
+def _page_at(document: Document, offset: int) -> Page | None:
+    """The page holding this offset (pages without text start where the next one does)."""
+    if not document.pages:
+        return None
+    index = bisect_right([p.start for p in document.pages], offset) - 1
+    return document.pages[max(index, 0)]
 
 
 def chunk_id(doc_id: str, text: str, occurrence: int = 0) -> str:

@@ -20,7 +20,7 @@ from index.build import build_index
 from index.context import Context, with_context
 from index.embed import Embedder
 from index.errors import BuildInProgress, IndexCorrupt, IndexMissing, QuestionError
-from index.ingest import list_corpus
+from index.ingest import corpus_hashes
 from index.lexical import question_terms
 from index.models import (
     Answer,
@@ -188,11 +188,11 @@ class Engine:
     def status(self) -> IndexStatus:
         index = self._index
         manifest = index.manifest
-        files, _ = (
-            list_corpus(self.settings.corpus_dir) if self.settings.corpus_dir.exists() else ([], [])
-        )
-        now = {f.rel_path: f.sha256 for f in files}
-        built = {path: entry["sha256"] for path, entry in manifest["files"].items()}
+        now = corpus_hashes(self.settings.corpus_dir) if self.settings.corpus_dir.exists() else {}
+        built = {
+            path: entry["sha256"]
+            for path, entry in (manifest["files"] | manifest.get("skipped", {})).items()
+        }
         changed = sorted(p for p in now.keys() | built.keys() if now.get(p) != built.get(p))
         return IndexStatus(
             documents=int(manifest["document_count"]),
@@ -205,6 +205,10 @@ class Engine:
 
     def documents(self) -> list[DocumentInfo]:
         return self._index.documents()
+
+    def document_text(self, doc: str) -> str | None:
+        """A document's text as indexed (for PDF, HTML and Word, the extracted text)."""
+        return self._index.document_text(doc)
 
     def passage(self, chunk_id: str) -> Citation | None:
         """The passage with this chunk id, as a citation (n=1, quote == passage)."""

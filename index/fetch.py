@@ -38,6 +38,10 @@ CONTENT_TYPES = {
     "text/plain": ".txt",
     "text/markdown": ".md",
     "text/x-markdown": ".md",
+    "text/html": ".html",
+    "application/xhtml+xml": ".html",
+    "application/pdf": ".pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
 }
 _Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network

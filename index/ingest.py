@@ -1,7 +1,11 @@
-"""Read the corpus folder into Documents: title, `Key: value` header metadata and text.
+"""Read the corpus folder into Documents: title, metadata, text, and pages or heading anchors.
 
-Reads .txt and .md files recursively and .jsonl files of BEIR records {"_id", "title", "text"}.
-A file that can't be used is skipped with one warning line; the rest of the corpus still loads.
+Reads, recursively, .txt and .md files, .jsonl files of BEIR records {"_id", "title", "text"},
+PDFs, saved web pages (.html, .htm) and Word files (.docx). For the last three the extracted text
+(index/formats) is the document's text, and it is stored with the index. Each file is read once:
+`list_corpus` only looks at the folder, and the build reads each file's bytes one time, hashes
+them and extracts from them. A file that can't be used is skipped with one warning line; the
+rest of the corpus still loads.
 """
 
 from __future__ import annotations
@@ -13,10 +17,24 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
+from index.formats import BINARY, HTML, PDF, TEXT, ZIP, ExtractError, sniff
+from index.formats.sandbox import Sandbox
 from index.models import Document
 
-TEXT_SUFFIXES = (".txt", ".md")
-MAX_FILE_BYTES = 20 * 1024 * 1024
+# The format of each suffix, and what its first bytes may be.
+FORMATS = {
+    ".txt": "text",
+    ".md": "markdown",
+    ".jsonl": "jsonl",
+    ".pdf": "pdf",
+    ".html": "html",
+    ".htm": "html",
+    ".docx": "docx",
+}
+_EXPECTED = {"pdf": {PDF}, "docx": {ZIP}, "html": {HTML, TEXT}}  # else: TEXT or HTML
+MAX_FILE_BYTES = 20 * 1024 * 1024  # text, Markdown and .jsonl
+MAX_BINARY_BYTES = 100 * 1024 * 1024  # PDF, Word and web pages
+SECTIONED = ("markdown", "html", "docx")  # formats whose citations give a heading path
 
 # "Key: value" with a Title Case key and a value that is no sentence ("The result: it fell.").
 _HEADER_LINE = re.compile(r"([A-Z][\w-]*(?: [A-Z][\w-]*){0,2}):[ \t]+(\S.*?[^.!?])")
@@ -26,16 +44,20 @@ _MD_HEADING = re.compile(r"#{1,6}\s+(.+?)\s*#*\s*$")
 
 @dataclass(frozen=True)
 class CorpusFile:
-    """One file of the corpus, with the checksum that decides whether to re-embed it."""
+    """One file of the corpus as listed; its bytes are read once, by the build."""
 
     rel_path: str
     path: Path
-    sha256: str
     size: int
+
+    @property
+    def format(self) -> str:
+        return FORMATS[self.path.suffix.lower()]
 
 
 def list_corpus(corpus_dir: Path) -> tuple[list[CorpusFile], list[str]]:
-    """Usable files under corpus_dir (sorted) and one warning per file that was skipped."""
+    """Files of a known format under corpus_dir (sorted), and one warning per file that can't be
+    used whatever it holds (a link out of the folder, empty, too large)."""
     files: list[CorpusFile] = []
     warnings: list[str] = []
     if corpus_dir.is_file():  # a single file works as a corpus too, e.g. a BEIR corpus.jsonl
@@ -44,35 +66,65 @@ def list_corpus(corpus_dir: Path) -> tuple[list[CorpusFile], list[str]]:
         paths = sorted(corpus_dir.rglob("*"))
     root = corpus_dir.resolve()
     for path in paths:
-        if path.suffix.lower() not in (*TEXT_SUFFIXES, ".jsonl") or path.is_dir():
+        if path.suffix.lower() not in FORMATS or path.is_dir():
             continue
         rel = path.relative_to(corpus_dir).as_posix()
-        problem = _problem_with(path, root)
+        size, problem = _look_at(path, root)
         if problem:
             warnings.append(f"skipped {rel}: {problem}")
             continue
-        data = path.read_bytes()
-        files.append(CorpusFile(rel, path, hashlib.sha256(data).hexdigest(), len(data)))
+        files.append(CorpusFile(rel, path, size))
     return files, warnings
 
 
-def _problem_with(path: Path, root: Path) -> str | None:
+def _look_at(path: Path, root: Path) -> tuple[int, str | None]:
     try:
         resolved = path.resolve()
         if not resolved.is_relative_to(root):
-            return "it links outside the corpus folder"
+            return 0, "it links outside the corpus folder"
         if not resolved.is_file():
-            return "it is not a regular file"
+            return 0, "it is not a regular file"
         size = resolved.stat().st_size
-        if size == 0:
-            return "it is empty"
-        if size > MAX_FILE_BYTES:
-            return f"it is over {MAX_FILE_BYTES // (1024 * 1024)} MB ({size / 1e6:.1f} MB)"
-        data = resolved.read_bytes()
     except OSError as error:
-        return f"it can't be read ({error.strerror or error})"
-    if b"\0" in data[:8192]:
-        return "it looks binary"
+        return 0, f"it can't be read ({error.strerror or error})"
+    limit = MAX_FILE_BYTES if FORMATS[path.suffix.lower()] in _TEXT_FORMATS else MAX_BINARY_BYTES
+    if size == 0:
+        return size, "it is empty"
+    if size > limit:
+        return size, f"it is over {limit // (1024 * 1024)} MB ({size / 1e6:.1f} MB)"
+    return size, None
+
+
+_TEXT_FORMATS = ("text", "markdown", "jsonl")
+
+
+def read_bytes(file: CorpusFile) -> tuple[bytes, str]:
+    """The file's bytes and their sha256: the one read of a file in a build. Raises OSError."""
+    data = file.path.read_bytes()
+    return data, hashlib.sha256(data).hexdigest()
+
+
+def corpus_hashes(corpus_dir: Path) -> dict[str, str]:
+    """The sha256 of each corpus file that can be read, as a build would record it."""
+    hashes = {}
+    for file in list_corpus(corpus_dir)[0]:
+        try:
+            hashes[file.rel_path] = read_bytes(file)[1]
+        except OSError:
+            continue
+    return hashes
+
+
+def content_problem(file: CorpusFile, data: bytes) -> str | None:
+    """Why the bytes can't be a file of its format (its extension lies, not UTF-8...), or None."""
+    found = sniff(data)
+    expected = _EXPECTED.get(file.format, {TEXT, HTML})
+    if found not in expected:
+        if found == BINARY and file.format in _TEXT_FORMATS:
+            return "it looks binary"
+        return f"it is named {file.path.suffix} but holds {found}"
+    if file.format not in _TEXT_FORMATS:
+        return None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -82,12 +134,56 @@ def _problem_with(path: Path, root: Path) -> str | None:
     return None
 
 
-def read_documents(file: CorpusFile) -> tuple[list[Document], list[str]]:
-    """The documents in one file (many for .jsonl) and warnings for unusable records."""
-    text = file.path.read_text(encoding="utf-8")
-    if file.path.suffix.lower() == ".jsonl":
-        return _read_jsonl(text, file.rel_path)
-    return [with_recorded_url(parse_text_document(file.rel_path, text), file)], []
+def read_documents(
+    file: CorpusFile, data: bytes | None = None, sandbox: Sandbox | None = None
+) -> tuple[list[Document], list[str]]:
+    """The documents in one file (many for .jsonl) and one warning per unusable file or record.
+
+    PDF, HTML and Word files are extracted in the sandbox (one is started if none is given)."""
+    if data is None:
+        data = file.path.read_bytes()
+    problem = content_problem(file, data)
+    if problem:
+        return [], [f"skipped {file.rel_path}: {problem}"]
+    if file.format == "jsonl":
+        return _read_jsonl(data.decode("utf-8"), file.rel_path)
+    if file.format in _TEXT_FORMATS:
+        document = parse_text_document(file.rel_path, data.decode("utf-8"))
+        return [with_recorded_url(_with_format(document, file.format), file)], []
+    try:
+        if sandbox is None:
+            with Sandbox() as own:
+                extracted = own.extract(file.format, data)
+        else:
+            extracted = sandbox.extract(file.format, data)
+    except ExtractError as error:
+        return [], [f"skipped {file.rel_path}: {error}"]
+    document = Document(
+        file.rel_path,
+        extracted.title,
+        extracted.text,
+        extracted.meta,
+        _after_title(extracted.text, extracted.title),
+        format=file.format,
+        pages=extracted.pages,
+        anchors=extracted.anchors,
+    )
+    return [with_recorded_url(document, file)], []
+
+
+def _with_format(document: Document, format: str) -> Document:
+    return Document(
+        document.doc_id, document.title, document.text, document.meta, document.body_start, format
+    )
+
+
+def _after_title(text: str, title: str) -> int:
+    """Where the body starts: after a first heading that is the title, else at the start."""
+    first, _, _ = text.partition("\n\n")
+    heading = _MD_HEADING.fullmatch(first.strip())
+    if heading and heading.group(1) == title:
+        return min(len(first) + 2, len(text))
+    return 0
 
 
 RECORDS = ".documents.json"  # written by index/intake.py beside the documents it added

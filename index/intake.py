@@ -2,7 +2,8 @@
 
 An upload or a fetched page is checked in memory first: its name (no path, no control
 characters), its size (not empty, at most MAX_UPLOAD_BYTES), its format (a suffix the engine
-reads, and first bytes that agree with it: an executable renamed .pdf is refused). Only then is
+reads, and first bytes that agree with it, by index/formats' sniffer: an executable renamed
+.pdf is refused). Only then is
 it written, under a sanitised name, by a temporary file renamed into place. The original name
 (or the URL) is kept in the collection's documents.json for display, and the URL also becomes
 the document's citation link. A refusal raises IntakeError and leaves nothing on disk.
@@ -23,13 +24,12 @@ from urllib.parse import urlsplit
 
 from index.collections import CollectionPaths, write_json
 from index.errors import QabotError
-from index.ingest import TEXT_SUFFIXES
+from index.ingest import FORMATS, MAX_FILE_BYTES, CorpusFile, read_documents
 
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 MAX_NAME_CHARS = 200
-READABLE = (*TEXT_SUFFIXES,)
-# First bytes of programs: ELF, Windows PE (MZ), Mach-O (both byte orders, and universal).
-_PROGRAMS = (b"\x7fELF", b"MZ", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
+READABLE = tuple(s for s in FORMATS if s != ".jsonl")  # uploads are documents, not sets
+_TEXT = (".txt", ".md")
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -76,30 +76,26 @@ def suffix_of(name: str) -> str:
 
 
 def check_size(data: bytes, name: str, max_bytes: int = MAX_UPLOAD_BYTES) -> None:
-    """Refuse an empty or oversized file, and a program whatever its name says."""
+    """Refuse an empty or oversized file."""
     if not data:
         raise IntakeError("the file is empty")
     if len(data) > max_bytes:
         raise IntakeError(
             f"the file is over the {max_bytes // (1024 * 1024)} MB limit ({len(data) / 1e6:.1f} MB)"
         )
-    if data.startswith(_PROGRAMS):
-        shown = Path(name).suffix or "a document"
-        raise IntakeError(f"the file is named {shown} but is a program; it was not added")
 
 
 def check_content(data: bytes, suffix: str, max_bytes: int = MAX_UPLOAD_BYTES) -> None:
-    """Refuse a file whose first bytes contradict its suffix (after check_size)."""
+    """Refuse a file the engine would skip: first bytes that contradict its suffix (the formats
+    sniffer), text that is not UTF-8, a PDF, page or Word file that can't be extracted."""
     check_size(data, suffix, max_bytes)
-    if suffix in TEXT_SUFFIXES:
-        if b"\0" in data[:8192]:
-            raise IntakeError(f"the file is named {suffix} but holds binary data")
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise IntakeError(f"the file is not UTF-8 text (bad byte at {error.start})") from None
-        if not text.strip():
-            raise IntakeError("the file holds only white space")
+    if suffix in _TEXT and len(data) > MAX_FILE_BYTES:
+        raise IntakeError(f"a {suffix} file can be at most {MAX_FILE_BYTES // 2**20} MB")
+    name = f"upload{suffix}"
+    documents, warnings = read_documents(CorpusFile(name, Path(name), len(data)), data)
+    if not documents:
+        reason = warnings[0].removeprefix(f"skipped {name}: ") if warnings else "it holds no text"
+        raise IntakeError(f"the file can't be added: {reason}")
 
 
 def stored_name(original: str, suffix: str, taken: set[str]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -16,6 +17,40 @@ class Source:
 def format_sources(sources: tuple[Source, ...]) -> str:
     """'Regnum (July 29); Izvestiya (July 29)', as every front end shows them."""
     return "; ".join(f"{s.name} ({s.date})" if s.date else s.name for s in sources)
+
+
+def format_locator(c: Citation, link: Callable[[str], str] | None = None) -> str:
+    """Where a citation points, as every front end shows it: 'p. 12', 'p. xii (PDF page 14)',
+    '§ Installation › Linux', and the link that opens the page at the quote (or its section).
+
+    link formats the address (Discord wraps it in <…>); without it, no address is shown.
+    """
+    parts: list[str] = []
+    if c.page is not None:
+        label = c.page_label
+        parts.append(
+            f"p. {label} (PDF page {c.page})" if label and label != str(c.page) else f"p. {c.page}"
+        )
+    if c.section:
+        parts.append(f"§ {c.section}")
+    address = citation_link(c)
+    if link and address:
+        parts.append(link(address))
+    return " · ".join(parts)
+
+
+def citation_link(c: Citation) -> str | None:
+    """The address that opens the document at the quote (highlighted), else at its section."""
+    return c.quote_url or c.url
+
+
+@dataclass(frozen=True)
+class Page:
+    """Where one page of a paged document (a PDF) begins in its extracted text."""
+
+    start: int
+    number: int  # 1-based page index
+    label: str | None = None  # the document's own label for the page, e.g. "xii"
 
 
 @dataclass(frozen=True)
@@ -34,6 +69,9 @@ class Document:
     text: str  # the full text that every offset points into
     meta: dict[str, str] = field(default_factory=dict)
     body_start: int = 0  # where the body begins, after the title and header lines
+    format: str = "text"  # "text", "markdown", "jsonl", "pdf", "html" or "docx"
+    pages: tuple[Page, ...] = ()  # a PDF's pages, in order
+    anchors: tuple[tuple[int, str], ...] = ()  # (offset of a heading line, its id) in HTML
 
 
 @dataclass(frozen=True)
@@ -47,6 +85,10 @@ class Chunk:
     end: int
     text: str  # == document text[start:end]
     sentences: tuple[Sentence, ...]  # offsets relative to the document, like start/end
+    page: int | None = None  # 1-based page of a PDF; a chunk never spans two pages
+    page_label: str | None = None
+    section: str | None = None  # heading path in Markdown, HTML and Word: "Installation › Linux"
+    anchor: str | None = None  # id of the nearest enclosing heading that has one (HTML)
 
 
 @dataclass(frozen=True)
@@ -63,6 +105,11 @@ class Citation:
     end: int
     sources: tuple[Source, ...]
     score: float
+    page: int | None = None  # 1-based page index in a PDF
+    page_label: str | None = None  # the PDF's own label for that page, e.g. "xii"
+    section: str | None = None  # heading path, e.g. "Installation › Linux"
+    url: str | None = None  # the document's URL, plus #anchor of the nearest heading with an id
+    quote_url: str | None = None  # the URL with a text fragment that highlights the quote
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,12 @@
 
     index_dir/CURRENT          name of the live build folder (replaced atomically)
     index_dir/build-*/         manifest.json, vectors.faiss (chunks), sentences.npy (their
-                               sentences), chunks.sqlite (text and citations), bm25/
+                               sentences), chunks.sqlite (chunks, citations and each
+                               document's text), bm25/
+
+Each chunk row keeps the key of what was embedded for it (embedding_key): the model's sha256, the
+embedded text and the sentence spans pooled. A later build looks its new chunks' keys up in one
+batched query and copies the vectors of every key it finds, whatever file they came from.
 
 A build is written to a new folder and only then named in CURRENT, so a crash mid-build leaves the
 previous index serving. Loading checks the manifest and every file's checksum: a damaged index
@@ -30,7 +35,7 @@ from index.errors import REBUILD_HINT, IndexCorrupt, IndexMissing
 from index.lexical import Bm25Index
 from index.models import Chunk, DocumentInfo, Sentence, Source
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: document texts, page and section locators, embedding keys
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
@@ -47,13 +52,16 @@ _SCHEMA = """
 CREATE TABLE chunks (row INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE NOT NULL, file TEXT NOT NULL,
     doc TEXT NOT NULL, title TEXT NOT NULL, heading TEXT, paragraph INTEGER NOT NULL,
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL, sentences TEXT NOT NULL,
-    first_sentence INTEGER NOT NULL);
+    first_sentence INTEGER NOT NULL, page INTEGER, page_label TEXT, section TEXT, anchor TEXT,
+    embedding_key TEXT NOT NULL);
 CREATE TABLE documents (doc TEXT PRIMARY KEY, file TEXT NOT NULL, title TEXT NOT NULL,
-    meta TEXT NOT NULL, chunks INTEGER NOT NULL);
+    meta TEXT NOT NULL, chunks INTEGER NOT NULL, text TEXT NOT NULL);
 CREATE INDEX chunks_by_doc ON chunks (doc, paragraph);
 CREATE INDEX chunks_by_file ON chunks (file, row);
+CREATE INDEX chunks_by_key ON chunks (embedding_key);
 CREATE INDEX documents_by_file ON documents (file);
 """
+KEY_BATCH = 10_000  # keys per query, well under SQLite's limit of bound parameters
 
 
 def search_text(chunk: Chunk) -> str:
@@ -68,6 +76,12 @@ def sentence_spans(chunk: Chunk) -> list[tuple[int, int]]:
     """Where the chunk's sentences sit inside its search_text (which ends with the chunk text)."""
     shift = len(search_text(chunk)) - len(chunk.text) - chunk.start
     return [(s.start + shift, s.end + shift) for s in chunk.sentences]
+
+
+def embedding_key(model_sha256: str, text: str, spans: list[tuple[int, int]]) -> str:
+    """A hash of exactly what is embedded: the model, the text and the sentence spans pooled."""
+    spans_text = ",".join(f"{a}-{b}" for a, b in spans)
+    return hashlib.sha256(f"{model_sha256}\0{text}\0{spans_text}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -133,15 +147,54 @@ class StoredIndex:
 
     def stored_sentences_of_file(self, file: str) -> list[StoredSentences]:
         """Where each of the file's chunks (in row order) keeps its sentence vectors."""
-        width = self.sentence_vectors.shape[1] * self.sentence_vectors.itemsize
-        start = getattr(self.sentence_vectors, "offset", 0)  # the .npy header's length
         rows = self._query(
             "SELECT first_sentence, json_array_length(sentences) FROM chunks"
             " WHERE file = ? ORDER BY row",
             (file,),
         )
-        path = self.folder / SENTENCES
-        return [StoredSentences(path, start + first * width, count) for first, count in rows]
+        return [self._stored(first, count) for first, count in rows]
+
+    def rows_by_key(self, keys: list[str]) -> dict[str, int]:
+        """The row of a chunk embedded under each key that this build holds (one query per
+        KEY_BATCH keys)."""
+        found: dict[str, int] = {}
+        unique = sorted(set(keys))
+        for first in range(0, len(unique), KEY_BATCH):
+            batch = unique[first : first + KEY_BATCH]
+            marks = ",".join("?" * len(batch))
+            sql = f"SELECT embedding_key, min(row) FROM chunks WHERE embedding_key IN ({marks})"
+            found.update(self._query(sql + " GROUP BY embedding_key", tuple(batch)))
+        return found
+
+    def stored_sentences_at(self, rows: list[int]) -> list[StoredSentences]:
+        """Where each of these chunks keeps its sentence vectors, in the same order."""
+        if not rows:
+            return []
+        marks = ",".join("?" * len(rows))
+        found = dict(
+            (row, (first, count))
+            for row, first, count in self._query(
+                "SELECT row, first_sentence, json_array_length(sentences) FROM chunks"
+                f" WHERE row IN ({marks})",
+                tuple(rows),
+            )
+        )
+        return [self._stored(*found[row]) for row in rows]
+
+    def _stored(self, first: int, count: int) -> StoredSentences:
+        width = self.sentence_vectors.shape[1] * self.sentence_vectors.itemsize
+        start = getattr(self.sentence_vectors, "offset", 0)  # the .npy header's length
+        return StoredSentences(self.folder / SENTENCES, start + first * width, count)
+
+    def keys_of_file(self, file: str) -> list[str]:
+        """The embedding keys of the file's chunks, in row order."""
+        sql = "SELECT embedding_key FROM chunks WHERE file = ? ORDER BY row"
+        return [key for (key,) in self._query(sql, (file,))]
+
+    def document_text(self, doc: str) -> str | None:
+        """The text of a document as indexed: for PDF, HTML and Word, the extracted text."""
+        rows = self._query("SELECT text FROM documents WHERE doc = ?", (doc,))
+        return rows[0][0] if rows else None
 
     def chunk_by_id(self, chunk_id: str) -> tuple[int, Chunk] | None:
         rows = self._query(_SELECT + " WHERE chunk_id = ?", (chunk_id,))
@@ -193,15 +246,24 @@ class StoredIndex:
 
 
 _SELECT = (
-    'SELECT row, chunk_id, doc, title, heading, paragraph, start, "end", text, sentences'
-    " FROM chunks"
+    'SELECT row, chunk_id, doc, title, heading, paragraph, start, "end", text, sentences,'
+    " page, page_label, section, anchor FROM chunks"
 )
 
 
 def _chunk_from_row(row: tuple) -> Chunk:
-    _, chunk_id, doc, title, heading, paragraph, start, end, text, sentences = row
+    _, chunk_id, doc, title, heading, paragraph, start, end, text, sentences, *place = row
     return Chunk(
-        chunk_id, doc, title, heading, paragraph, start, end, text, _decode_sentences(sentences)
+        chunk_id,
+        doc,
+        title,
+        heading,
+        paragraph,
+        start,
+        end,
+        text,
+        _decode_sentences(sentences),
+        *place,
     )
 
 
@@ -223,13 +285,15 @@ def write_build(
     index_dir: Path,
     manifest: dict,
     chunks: list[tuple[str, Chunk]],
-    documents: list[tuple[str, DocumentInfo]],
+    documents: list[tuple[str, DocumentInfo, str]],
     vectors: np.ndarray,
     sentence_vectors: list[np.ndarray | StoredSentences],
+    keys: list[str],
 ) -> Path:
     """Write a complete build into a new folder and make it the live one. Returns the folder.
 
-    sentence_vectors holds one (sentences, dim) array per chunk, in chunk order.
+    documents are (file, info, text); sentence_vectors holds one (sentences, dim) array per chunk
+    and keys one embedding_key per chunk, in chunk order.
     """
     index_dir.mkdir(parents=True, exist_ok=True)
     folder = (
@@ -239,7 +303,7 @@ def write_build(
     partial = folder.with_name(folder.name + ".partial")
     partial.mkdir()
     try:
-        _write_table(partial / TABLE, chunks, documents)
+        _write_table(partial / TABLE, chunks, documents, keys)
         faiss.write_index(_vector_index(vectors), str(partial / VECTORS))
         _write_sentence_vectors(partial / SENTENCES, sentence_vectors, vectors.shape[1])
         Bm25Index.build([search_text(c) for _, c in chunks]).save(partial / BM25_DIR)
@@ -312,14 +376,17 @@ def _vector_index(vectors: np.ndarray) -> faiss.Index:
 
 
 def _write_table(
-    path: Path, chunks: list[tuple[str, Chunk]], documents: list[tuple[str, DocumentInfo]]
+    path: Path,
+    chunks: list[tuple[str, Chunk]],
+    documents: list[tuple[str, DocumentInfo, str]],
+    keys: list[str],
 ) -> None:
     db = sqlite3.connect(path)
     try:
         db.executescript(_SCHEMA)
         firsts = np.cumsum([0] + [len(c.sentences) for _, c in chunks]).tolist()
         db.executemany(
-            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 (
                     row,
@@ -334,15 +401,20 @@ def _write_table(
                     c.text,
                     _encode_sentences(c.sentences),
                     firsts[row],
+                    c.page,
+                    c.page_label,
+                    c.section,
+                    c.anchor,
+                    keys[row],
                 )
                 for row, (file, c) in enumerate(chunks)
             ),
         )
         db.executemany(
-            "INSERT INTO documents VALUES (?,?,?,?,?)",
+            "INSERT INTO documents VALUES (?,?,?,?,?,?)",
             (
-                (d.doc, file, d.title, json.dumps(d.meta, ensure_ascii=False), d.chunks)
-                for file, d in documents
+                (d.doc, file, d.title, json.dumps(d.meta, ensure_ascii=False), d.chunks, text)
+                for file, d, text in documents
             ),
         )
         db.commit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -59,6 +60,11 @@ def test_ask_json_has_the_documented_shape(capsys, paths):
         "end",
         "sources",
         "score",
+        "page",
+        "page_label",
+        "section",
+        "url",
+        "quote_url",
     ]
     assert "adequate measures" in answer["answer"]
     assert {"name": "Vedomosti", "date": "July 31"} in citation["sources"]
@@ -223,3 +229,24 @@ def test_a_question_from_the_shell_prints_the_answer_and_nothing_else(paths):
     assert done.returncode == 0, done.stderr
     assert "2014" in done.stdout
     assert done.stderr == ""
+
+
+def test_eval_scores_a_squad_style_set_with_its_corpus_beside_it(capsys, tmp_path):
+    sample = tmp_path / "squad"
+    shutil.copytree(Path(__file__).parent / "data" / "squad_sample", sample)
+    args = ("eval", "--index", str(tmp_path / "index"), "--json")
+    code, out, _ = run(capsys, *args, str(sample / "questions.jsonl"))
+    scores = json.loads(out)
+    assert code == 0 and scores["questions"] == 58 and scores["answerable"] == 30
+    for key in ("locate_at_1", "answer", "answer_rate", "abstain", "accuracy"):
+        assert 0.0 <= scores[key] <= 1.0
+    assert scores["locate_at_1"] >= 0.8  # retrieval finds the paragraph
+    assert scores["answer"] > 0.3 and scores["abstain"] > 0.3  # neither always nor never
+
+
+def test_eval_of_a_squad_style_set_without_a_corpus_is_a_clear_error(capsys, tmp_path):
+    (tmp_path / "q.jsonl").write_text(
+        '{"question": "Who?", "answerable": false, "answers": [], "doc": "a.txt"}\n'
+    )
+    code, _, err = run(capsys, "eval", str(tmp_path / "q.jsonl"))
+    assert code == 1 and "give --corpus DIR" in err and "Traceback" not in err

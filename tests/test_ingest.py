@@ -36,7 +36,7 @@ def test_unusable_files_are_skipped_with_one_warning_each(tmp_path):
     (corpus / "empty.txt").write_text("")
     (corpus / "latin1.txt").write_bytes("caf\xe9 au lait".encode("latin-1"))
     (corpus / "binary.txt").write_bytes(b"\x00\x01\x02binary")
-    (corpus / "ignored.pdf").write_bytes(b"%PDF")
+    (corpus / "ignored.xlsx").write_bytes(b"PK\x03\x04")
     outside = tmp_path / "secret.txt"
     outside.write_text("Secret\n\nNot part of the corpus.")
     os.symlink(outside, corpus / "link.txt")
@@ -44,8 +44,13 @@ def test_unusable_files_are_skipped_with_one_warning_each(tmp_path):
         handle.truncate(21 * 1024 * 1024)
 
     files, warnings = list_corpus(corpus)
+    documents = []
+    for file in files:
+        found, problems = read_documents(file)
+        documents.extend(found)
+        warnings.extend(problems)
 
-    assert [f.rel_path for f in files] == ["good.txt", "nested/deep.md"]
+    assert [d.doc_id for d in documents] == ["good.txt", "nested/deep.md"]
     reasons = {w.split(":")[0]: w for w in warnings}
     assert set(reasons) == {
         f"skipped {n}" for n in ("binary.txt", "empty.txt", "huge.txt", "latin1.txt", "link.txt")

@@ -39,14 +39,17 @@ def on_disk(root: Path) -> list[str]:
         ("notes\x00.txt", TEXT, "control characters"),
         ("notes\x1b[31m.txt", TEXT, "control characters"),
         ("report\u202etxt.md", TEXT, "control characters"),
-        ("report.pdf", ELF, "named .pdf but is a program"),
-        ("setup.txt", PE, "named .txt but is a program"),
+        ("report.pdf", ELF, "named .pdf but holds binary data"),
+        ("setup.txt", PE, "it looks binary"),
+        ("setup.docx", PE, "named .docx but holds binary data"),
+        ("page.html", ELF, "named .html but holds binary data"),
+        ("broken.pdf", b"%PDF-1.7\n garbage", "can't be added"),
         ("empty.txt", b"", "the file is empty"),
         ("huge.txt", b"a" * (MAX_UPLOAD_BYTES + 1), "over the 25 MB limit"),
         ("blank.md", b"  \n\n ", "only white space"),
         ("latin1.txt", "café".encode("latin-1"), "not UTF-8"),
         ("tool.exe", b"hello", "can't read .exe"),
-        ("binary.txt", b"abc\x00def", "holds binary data"),
+        ("binary.txt", b"abc\x00def", "it looks binary"),
     ],
 )
 def test_bad_uploads_are_refused_and_leave_nothing(
@@ -103,3 +106,17 @@ def test_refreshing_with_the_same_content_changes_nothing(paths) -> None:
     changed = intake.replace_content(paths, record, TEXT + b"Also at noon.\n", "", "")
     assert changed is not None and changed.sha256 != record.sha256
     assert (paths.corpus_dir / record.stored).read_bytes().endswith(b"Also at noon.\n")
+
+
+def test_real_pdf_and_word_uploads_are_taken_and_a_scanned_pdf_is_refused(paths) -> None:
+    from tests.documents import guide_docx, report_pdf, scanned_pdf
+
+    assert intake.add(paths, "Annual Report.pdf", report_pdf()).stored == "annual-report.pdf"
+    assert intake.add(paths, "guide.docx", guide_docx()).stored == "guide.docx"
+    with pytest.raises(IntakeError, match="can't be added"):
+        intake.add(paths, "scan.pdf", scanned_pdf())
+    assert sorted(p.name for p in paths.corpus_dir.iterdir()) == [
+        ".documents.json",
+        "annual-report.pdf",
+        "guide.docx",
+    ]

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from index import build as build_module
 from index import store
 from index.build import build_index
 from index.errors import BuildInProgress, IndexCorrupt, IndexMissing
@@ -93,23 +94,54 @@ def _set_chunking_rule(index: Path, rule: str | None) -> None:
     path.write_text(json.dumps(manifest | ({"chunking": rule} if rule else {})))
 
 
-@pytest.mark.parametrize(
-    ("rule", "embedded"),
-    [
-        (None, ["Extraordinarily"]),  # before rules were recorded: only the cut prefix is new
-        ("word pieces: some other rule", ["Alpha", "Beta", "Extraordinarily", "Gamma"]),
-    ],
-)
-def test_a_build_under_another_chunking_rule_chunks_every_file_again(tmp_path, rule, embedded):
-    docs = DOCS | {"long.txt": "Extraordinarily " * 100 + "\n\nA title too long to embed whole."}
-    corpus = write_corpus(tmp_path / "corpus", docs)
+@pytest.mark.parametrize("rule", [None, "word pieces: some other rule"])
+def test_a_build_under_another_chunking_rule_chunks_every_file_again(tmp_path, rule, monkeypatch):
+    corpus = write_corpus(tmp_path / "corpus", DOCS)
     build(corpus, tmp_path / "index", FakeEmbedder())
     assert "word pieces" in store.read_manifest(tmp_path / "index")["chunking"]
     _set_chunking_rule(tmp_path / "index", rule)
+    chunked = []
+    original = build_module.chunk_document
+    monkeypatch.setattr(
+        build_module, "chunk_document", lambda d, w: chunked.append(d.doc_id) or original(d, w)
+    )
     embedder = FakeEmbedder()
     report = build(corpus, tmp_path / "index", embedder)
-    assert report.unchanged == tuple(sorted(docs))
-    assert [text.split(maxsplit=1)[0] for text in embedder.embedded] == embedded
+    assert report.unchanged == tuple(sorted(DOCS))
+    assert sorted(chunked) == sorted(DOCS)
+    assert embedder.embedded == []  # the same texts: every vector is found by its key
+
+
+def test_renamed_moved_and_copied_files_embed_nothing_new(corpus, tmp_path):
+    build(corpus, tmp_path / "index", FakeEmbedder())
+    (corpus / "a.txt").rename(corpus / "renamed.txt")
+    (corpus / "elsewhere").mkdir()
+    (corpus / "sub" / "c.txt").rename(corpus / "elsewhere" / "c.txt")
+    (corpus / "copy.md").write_text(DOCS["b.md"])
+    embedder = FakeEmbedder()
+    report = build(corpus, tmp_path / "index", embedder)
+    assert report.added == ("copy.md", "elsewhere/c.txt", "renamed.txt")
+    assert report.removed == ("a.txt", "sub/c.txt")
+    assert report.embedded == 0 and embedder.embedded == []
+    loaded = store.load(tmp_path / "index", "fake-weights", 16)
+    assert len(loaded) == 4
+    assert loaded.find_text("harbour froze")[0][1].doc_id == "renamed.txt"
+
+
+def test_a_chunk_is_embedded_once_per_build_however_many_files_hold_it(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus", {"x.md": DOCS["b.md"], "y.md": DOCS["b.md"]})
+    embedder = FakeEmbedder()
+    report = build(corpus, tmp_path / "index", embedder)
+    assert report.chunks == 2 and report.embedded == 1 and len(embedder.embedded) == 1
+
+
+def test_another_model_embeds_everything_again(corpus, tmp_path):
+    build(corpus, tmp_path / "index", FakeEmbedder())
+    previous = store.read(tmp_path / "index")
+    other = FakeEmbedder()
+    other.weights_sha256 = "other-weights"
+    report = build_index(corpus, tmp_path / "index", other, previous)
+    assert report.embedded == 3
 
 
 def _sentence_vectors_by_chunk(index: Path) -> dict[str, list]:

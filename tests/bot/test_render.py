@@ -146,3 +146,25 @@ def test_build_report_lists_changes_and_time() -> None:
 @pytest.mark.parametrize("ms, text", [(12.4, "12 ms"), (1530.0, "1.5 s")])
 def test_time_taken_reads_naturally(ms: float, text: str) -> None:
     assert render.took(ms) == text
+
+
+def test_citation_line_shows_the_locator_and_a_link_that_does_not_unfurl() -> None:
+    url = "https://news.example.org/a_b#:~:text=Engineers%20will%20rebuild%20the,quarry."
+    located = citation(
+        1, "Engineers will rebuild the north pier first.", title="Harbour", sources=(),
+        meta={}, page=3, page_label="1", section="Damage › The piers", quote_url=url,
+    )  # fmt: skip
+    line = render.citation_line(located)
+    assert line == f"— Harbour, ¶7 · p. 1 (PDF page 3) · § Damage › The piers · <{url}>"
+    block = render.answer_embed(Answer("q", True, "Engineers. [1]", (located,), (), 1.0))
+    assert "¶7 · p. 1 (PDF page 3) · § Damage › The piers" in block.description
+    assert f"[link]({url})" in block.description  # a masked link: it doesn't unfurl either
+    quoted = render.quote_embed(located)
+    assert f"<{url}>" in quoted.description
+    assert problems(None, [quoted]) == [] and problems(None, [block]) == []
+
+
+def test_a_link_too_long_for_the_citation_line_is_left_out_not_cut() -> None:
+    long_url = "https://example.org/" + "x" * 600
+    line = render.citation_line(citation(1, "A passage.", quote_url=long_url), 300)
+    assert "https://" not in line and len(line) <= 300
