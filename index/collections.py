@@ -291,6 +291,28 @@ class Collections:
             shutil.rmtree(paths.index_dir, ignore_errors=True)
 
 
+def from_env(settings: EngineSettings, **kwargs) -> Collections:
+    """Collections under QABOT_DATA_DIR (none: the default collection only), with an LRU cache
+    of QABOT_COLLECTION_CACHE engines."""
+    data_dir = os.environ.get("QABOT_DATA_DIR", "").strip()
+    raw = os.environ.get("QABOT_COLLECTION_CACHE", "").strip() or str(DEFAULT_CACHE_SIZE)
+    if not raw.isdigit() or int(raw) < 1:
+        raise QabotError(
+            f"QABOT_COLLECTION_CACHE must be a whole number of at least 1, not {raw!r}"
+        )
+    return Collections(
+        settings, Path(data_dir) if data_dir else None, cache_size=int(raw), **kwargs
+    )
+
+
+def settings_for(settings: EngineSettings, name: str | None) -> EngineSettings:
+    """Engine settings whose corpus and index are those of the named collection."""
+    if not name or name == DEFAULT:
+        return settings
+    paths = from_env(settings).paths(name)
+    return replace(settings, corpus_dir=paths.corpus_dir, index_dir=paths.index_dir)
+
+
 def _has_documents(corpus_dir: Path) -> bool:
     return corpus_dir.exists() and bool(list_corpus(corpus_dir)[0])
 

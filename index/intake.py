@@ -224,3 +224,39 @@ def _write_file(path: Path, data: bytes) -> None:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# ---- refreshing URL documents ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    changed: tuple[DocumentRecord, ...]
+    unchanged: tuple[DocumentRecord, ...]
+    failed: tuple[tuple[DocumentRecord, str], ...]  # the document and why
+
+
+async def refresh(paths: CollectionPaths, allow) -> Refreshed:
+    """Fetch every URL document again (conditionally, with its ETag / Last-Modified) and
+    rewrite those whose content changed; the caller holds the change lock and rebuilds."""
+    import asyncio
+
+    from index.fetch import FetchError, Unchanged, fetch
+
+    changed, unchanged, failed = [], [], []
+    for record in [r for r in read_records(paths) if r.url]:
+        try:
+            got = await fetch(
+                record.url, allow, etag=record.etag, last_modified=record.last_modified
+            )
+            if isinstance(got, Unchanged):
+                unchanged.append(record)
+                continue
+            updated = await asyncio.to_thread(
+                replace_content, paths, record, got.data, got.etag, got.last_modified
+            )
+        except (FetchError, IntakeError) as error:
+            failed.append((record, str(error)))
+            continue
+        (changed if updated else unchanged).append(updated or record)
+    return Refreshed(tuple(changed), tuple(unchanged), tuple(failed))
