@@ -259,11 +259,12 @@ class Collections:
     def rebuild(self, name: str, progress: Progress | None = None) -> BuildReport | None:
         """Incremental build of this collection only; the caller holds its change lock.
 
-        Returns the BuildReport, or None when the collection is now empty (its index is then
-        removed, so nothing of the removed documents can be quoted).
+        Returns the BuildReport, or None when a collection under the data folder is now empty
+        (its index is then removed, so nothing of the removed documents can be quoted). The
+        default collection reports an empty corpus folder as an error, as it always has.
         """
         paths = self.paths(name)
-        if not _has_documents(paths.corpus_dir):
+        if name != DEFAULT and not _has_documents(paths.corpus_dir):
             self._drop_index(name, paths)
             return None
         with self._lock:
@@ -287,8 +288,7 @@ class Collections:
 
     def _drop_index(self, name: str, paths: CollectionPaths) -> None:
         self.forget(name)
-        if name != DEFAULT:
-            shutil.rmtree(paths.index_dir, ignore_errors=True)
+        shutil.rmtree(paths.index_dir, ignore_errors=True)
 
 
 def from_env(settings: EngineSettings, **kwargs) -> Collections:
