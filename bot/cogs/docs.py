@@ -18,10 +18,11 @@ from discord.ext import commands
 
 from bot import checks, limits, render
 from bot.cogs.admin import TOKEN_GONE, build_embed_for
+from index import fetch as fetching
 from index import intake
 from index.collections import BUSY, DEFAULT, describe
 from index.errors import QabotError
-from index.fetch import Allow, Fetched, fetch
+from index.fetch import Allow, Fetched
 
 if TYPE_CHECKING:
     from bot.client import QABot
@@ -92,7 +93,7 @@ class Docs(commands.GroupCog, group_name="docs"):
                 data = await file.read()
                 record = await asyncio.to_thread(intake.add, paths, file.filename, data)
             else:
-                got = await fetch(url, self.allow)
+                got = await fetching.fetch(url, self.allow, timeout_s=fetching.TIMEOUT_S)
                 assert isinstance(got, Fetched)  # no ETag was sent, so no 304
                 record = await asyncio.to_thread(
                     lambda: intake.add(
