@@ -42,8 +42,13 @@ async def _slow(request: web.Request) -> web.Response:
     return web.Response(text=TEXT, content_type="text/plain")
 
 
-async def _big_declared(request: web.Request) -> web.Response:
-    return web.Response(body=b"a" * (LIMIT * 2), content_type="text/plain")
+async def _big_declared(request: web.Request) -> web.StreamResponse:
+    """Declares more than the limit and sends little: only the header can refuse it."""
+    response = web.StreamResponse(headers={"Content-Type": "text/plain"})
+    response.content_length = LIMIT * 1000
+    await response.prepare(request)
+    await response.write(b"a" * 100)
+    return response
 
 
 async def _big_streamed(request: web.Request) -> web.StreamResponse:
