@@ -80,6 +80,8 @@ def test_remove_takes_only_documents_of_this_collection(paths, collections) -> N
     intake.add(other, "ferry.txt", TEXT)
     with pytest.raises(IntakeError, match="has no document"):
         intake.remove(paths, "../../guilds/2/corpus/ferry.txt")
+    with pytest.raises(IntakeError, match="has no document"):
+        intake.remove(paths, "never-added.txt")
     intake.remove(paths, record.stored)
     assert intake.listing(paths) == []
     assert [r.stored for r in intake.listing(other)] == ["ferry.txt"]
