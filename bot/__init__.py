@@ -15,10 +15,16 @@ def create_bot(
     corpus_dir: str | Path | None = None,
     index_dir: str | Path | None = None,
     engine: Engine | None = None,
+    data_dir: str | Path | None = None,
+    fetch_allow: str | None = None,
     **settings: object,
 ) -> QABot:
     """The Discord bot, configured from the environment (and .env) with these overrides.
 
+    `data_dir` (QABOT_DATA_DIR) gives each server its own collection of documents, managed
+    with /docs; `fetch_allow` (QABOT_FETCH_ALLOW) lists hosts or CIDRs `/docs add url:` may
+    fetch from although they are private. Without a data folder the corpus and index folders
+    are the one collection every server sees, as before.
     `engine` shares an already-open engine (the local preview, tests); without it the bot opens
     one in `setup_hook`, off the event loop. Imports are deferred so `qabot` CLI commands that
     don't need Discord start fast.
@@ -26,7 +32,13 @@ def create_bot(
     from bot.client import QABot
     from bot.config import Settings
 
-    config = Settings.from_env(corpus_dir=corpus_dir, index_dir=index_dir, **settings)
+    config = Settings.from_env(
+        corpus_dir=corpus_dir,
+        index_dir=index_dir,
+        data_dir=data_dir,
+        fetch_allow=fetch_allow,
+        **settings,
+    )
     return QABot(config, engine=engine)
 
 

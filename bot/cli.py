@@ -79,6 +79,10 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--verbose", action="store_true", help="list the questions that missed")
     evaluate.set_defaults(handler=_eval)
 
+    from bot.docs_cli import add_docs_commands
+
+    add_docs_commands(commands, _paths)
+
     run = commands.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
     run.set_defaults(handler=lambda args: _bot("runner", "run_bot"))
     demo = commands.add_parser(
@@ -93,10 +97,18 @@ def _paths(parser: argparse.ArgumentParser) -> None:
         "--corpus", type=Path, metavar="DIR", help="corpus folder (QABOT_CORPUS_DIR)"
     )
     parser.add_argument("--index", type=Path, metavar="DIR", help="index folder (QABOT_INDEX_DIR)")
+    parser.add_argument(
+        "--collection",
+        metavar="NAME",
+        help="a collection under QABOT_DATA_DIR, e.g. guild/<id> (default: the corpus folder)",
+    )
 
 
 def _settings(args: argparse.Namespace, **overrides) -> EngineSettings:
-    return EngineSettings.from_env(args.corpus, args.index, **overrides)
+    from index.collections import settings_for
+
+    settings = EngineSettings.from_env(args.corpus, args.index, **overrides)
+    return settings_for(settings, getattr(args, "collection", None))
 
 
 def _open(args: argparse.Namespace, settings: EngineSettings | None = None):

@@ -14,6 +14,8 @@ from bot.checks import Cooldown
 from bot.config import Settings
 from bot.feedback import FeedbackStore
 from bot.reindex import Reindexer
+from bot.scope import Scopes
+from index.collections import DEFAULT, Collections
 from index.engine import Engine
 
 log = logging.getLogger("qabot.bot")
@@ -64,25 +66,38 @@ class QABot(commands.Bot):
         )
         self.settings = settings
         self.cooldown = Cooldown(settings.cooldown_s)
-        self.reindexer = Reindexer()
+        self.reindexers: dict[str, Reindexer] = {}  # one per collection: builds don't block others
+        self.reindexer = self.reindexer_of(DEFAULT)
         # Questions are answered by at most QABOT_WORKERS threads; the rest queue.
         self.questions = ThreadPoolExecutor(settings.workers, thread_name_prefix="qabot-question")
         self._given_engine = engine
 
+    def reindexer_of(self, collection: str) -> Reindexer:
+        return self.reindexers.setdefault(collection, Reindexer())
+
     async def setup_hook(self) -> None:
         # Loading the model (and building a first index) takes seconds: keep it off the loop.
+        engine_settings = self.settings.engine
         if self._given_engine is not None:
             self.engine = self._given_engine
-        else:
-            self.engine = await asyncio.to_thread(Engine.open, self.settings.engine)
+        elif self.settings.data_dir is None:  # one collection: the corpus folder, as before
+            self.engine = await asyncio.to_thread(Engine.open, engine_settings)
+        self.collections = Collections(
+            engine_settings,
+            self.settings.data_dir,
+            cache_size=self.settings.collection_cache,
+            default_engine=getattr(self, "engine", None),
+        )
         self.feedback = await asyncio.to_thread(FeedbackStore, self.settings.feedback_db)
+        self.scopes = Scopes(self.collections, self.settings, self.feedback)
 
-        from bot.cogs import admin, ask, quote, sources
+        from bot.cogs import admin, ask, docs, quote, sources
         from bot.views import AnswerButton
 
         self.add_dynamic_items(AnswerButton)
         for cog in (ask.Ask(self), quote.Quote(self), sources.Sources(self), admin.Admin(self)):
             await self.add_cog(cog)
+        await self.add_cog(docs.Docs(self))
         if self.settings.sync_commands:
             await self.tree.sync()
 

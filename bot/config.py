@@ -42,6 +42,10 @@ class Settings:
     forum: str = ""  # a forum channel name or id: /ask answers become posts there
     ask_channels: tuple[str, ...] = ()  # channels where questions need no mention
     message_content: bool = True  # request the Message Content intent (privileged)
+    data_dir: Path | None = None  # QABOT_DATA_DIR: one collection per server under it
+    fetch_allow: str = ""  # QABOT_FETCH_ALLOW: hosts or CIDRs /docs add url: may reach
+    dm_collection: str = ""  # QABOT_DM_COLLECTION: what DMs see when there is a data folder
+    collection_cache: int = 8  # QABOT_COLLECTION_CACHE: collections kept loaded at once
     workers: int = DEFAULT_WORKERS  # QABOT_WORKERS: questions answered at once
 
     @property
@@ -78,6 +82,12 @@ class Settings:
             forum=values.get("QABOT_FORUM", "").strip().lstrip("#"),
             ask_channels=_split_list(values.get("QABOT_ASK_CHANNELS", "")),
             message_content=values.get("QABOT_MESSAGE_CONTENT", "").strip().lower() not in _FALSE,
+            data_dir=Path(values["QABOT_DATA_DIR"]) if values.get("QABOT_DATA_DIR") else None,
+            fetch_allow=values.get("QABOT_FETCH_ALLOW", "").strip(),
+            dm_collection=values.get("QABOT_DM_COLLECTION", "").strip(),
+            collection_cache=_at_least_one(
+                "QABOT_COLLECTION_CACHE", values.get("QABOT_COLLECTION_CACHE")
+            ),
             workers=_workers(values.get("QABOT_WORKERS")),
         )
         return settings.with_overrides(**overrides)
@@ -89,7 +99,7 @@ class Settings:
         if unknown:
             raise SettingsError(f"unknown bot setting(s): {', '.join(unknown)}")
         given = {key: value for key, value in overrides.items() if value is not None}
-        for key in ("corpus_dir", "index_dir", "feedback_db"):
+        for key in ("corpus_dir", "index_dir", "feedback_db", "data_dir"):
             if key in given:
                 given[key] = Path(given[key])  # type: ignore[arg-type]
         for key in ("channels", "ask_channels"):
@@ -123,4 +133,12 @@ def _workers(raw: str | None) -> int:
         return DEFAULT_WORKERS
     if not raw.strip().isdigit() or int(raw) < 1:
         raise SettingsError(f"QABOT_WORKERS must be a whole number of at least 1, got {raw!r}")
+    return int(raw)
+
+
+def _at_least_one(name: str, raw: str | None) -> int:
+    if raw is None or not raw.strip():
+        return 8
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise SettingsError(f"{name} must be a whole number of at least 1, got {raw!r}")
     return int(raw)

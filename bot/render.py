@@ -313,3 +313,43 @@ def gap_resolved(g: Gap) -> str:
 def no_such_gap(gap_id: str) -> str:
     shown = limits.shorten(limits.one_line(gap_id), 40)
     return content(f"No open gap has the id `{shown}`; `/gaps` lists them.")
+
+
+DOCUMENTS_PER_PAGE = 20
+
+
+def documents_embed(where: str, records: list, page: int = 1) -> discord.Embed:
+    """/docs list: one page of a collection's documents, each with where it came from."""
+    pages = max(1, -(-len(records) // DOCUMENTS_PER_PAGE))
+    page = min(max(page, 1), pages)
+    shown = records[(page - 1) * DOCUMENTS_PER_PAGE : page * DOCUMENTS_PER_PAGE]
+    embed = discord.Embed(title=limits.shorten(f"{where}: documents", limits.TITLE), colour=QUOTED)
+    lines = [_record_line(r) for r in shown] or ["No documents yet. Add some with /docs add."]
+    head = f"{len(records)} documents" + (f" · page {page}/{pages}" if pages > 1 else "")
+    embed.description = limits.shorten("\n".join([head, *lines]), limits.DESCRIPTION)
+    return embed
+
+
+def _record_line(record) -> str:
+    """'`stored.pdf` · Original Name.pdf · added 2026-11-25 10:00 UTC'."""
+    line = f"`{record.stored}`"
+    if record.url:
+        line += f" · <{limits.shorten(record.url, 300)}>"
+    elif record.original != record.stored:
+        line += f" · {limits.escape(limits.shorten(limits.one_line(record.original), 200))}"
+    if record.added_at:
+        line += f" · added {_when(record.added_at)}"
+    return line
+
+
+def refreshed(result) -> str:
+    """/docs refresh: what fetching the URL documents again found."""
+    if not (result.changed or result.unchanged or result.failed):
+        return "No documents were added by URL, so there is nothing to refresh."
+    parts = [f"{len(result.changed)} changed", f"{len(result.unchanged)} unchanged"]
+    text = "Refreshed: " + ", ".join(parts) + "."
+    for record, reason in result.failed[:5]:
+        text += f"\nNot refreshed: <{limits.shorten(record.url, 200)}>: {limits.escape(reason)}"
+    if not result.changed:
+        text += " Nothing to re-index."
+    return content(text)

@@ -59,6 +59,7 @@ class Engine:
         self._builder = builder  # builds: sentence-transformers, loaded by the first build
         self._exports = exports  # export the question model after a build
         self._build_lock = threading.Lock()
+        self._builder_lock = threading.Lock()
 
     @classmethod
     def open(
@@ -182,9 +183,7 @@ class Engine:
         if not self._build_lock.acquire(blocking=False):
             raise BuildInProgress("an index build is already running; try again when it finishes")
         try:
-            builder = self._builder = self._builder or Embedder(
-                self.settings.model, self.settings.dtype, self.settings.batch_size
-            )
+            builder = self.build_embedder()
             report = build_index(
                 self.settings.corpus_dir, self.settings.index_dir, builder, self._index, progress
             )
@@ -194,6 +193,14 @@ class Engine:
             return report
         finally:
             self._build_lock.release()
+
+    def build_embedder(self) -> Embedder:
+        """The sentence-transformers model builds use; loaded now if questions didn't need it."""
+        with self._builder_lock:
+            if self._builder is None:
+                s = self.settings
+                self._builder = Embedder(s.model, s.dtype, s.batch_size)
+            return self._builder
 
     def _export_question_model(self, builder: Embedder) -> None:
         """Export the question model once; a fallback engine switches to it when it's there."""

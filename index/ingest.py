@@ -13,7 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 from index.formats import BINARY, HTML, PDF, TEXT, ZIP, ExtractError, sniff
@@ -148,7 +149,7 @@ def read_documents(
         return _read_jsonl(data.decode("utf-8"), file.rel_path)
     if file.format in _TEXT_FORMATS:
         document = parse_text_document(file.rel_path, data.decode("utf-8"))
-        return [_with_format(document, file.format)], []
+        return [with_recorded_url(_with_format(document, file.format), file)], []
     try:
         if sandbox is None:
             with Sandbox() as own:
@@ -167,7 +168,7 @@ def read_documents(
         pages=extracted.pages,
         anchors=extracted.anchors,
     )
-    return [document], []
+    return [with_recorded_url(document, file)], []
 
 
 def _with_format(document: Document, format: str) -> Document:
@@ -183,6 +184,37 @@ def _after_title(text: str, title: str) -> int:
     if heading and heading.group(1) == title:
         return min(len(first) + 2, len(text))
     return 0
+
+
+RECORDS = ".documents.json"  # written by index/intake.py beside the documents it added
+
+
+def with_recorded_url(document: Document, file: CorpusFile) -> Document:
+    """A document fetched from a URL keeps that URL as its citation link (meta "url")."""
+    root = file.path
+    for _ in file.rel_path.split("/"):
+        root = root.parent
+    url = _recorded_urls(root / RECORDS).get(file.rel_path)
+    if not url:
+        return document
+    return replace(document, meta={**document.meta, "url": url})
+
+
+def _recorded_urls(path: Path) -> dict[str, str]:
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return {}
+    return _read_urls(path, stamp)
+
+
+@lru_cache(maxsize=64)
+def _read_urls(path: Path, stamp: int) -> dict[str, str]:
+    try:
+        records = json.loads(path.read_text(encoding="utf-8")).get("documents", [])
+        return {str(r["stored"]): str(r["url"]) for r in records if r.get("url")}
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
+        return {}
 
 
 def _read_jsonl(text: str, rel_path: str) -> tuple[list[Document], list[str]]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import discord
@@ -11,7 +13,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import checks, gaps, render
+from bot.feedback import FeedbackStore
 from bot.reindex import ALREADY_RUNNING
+from index.collections import empty_message
 from index.errors import QabotError
 
 if TYPE_CHECKING:
@@ -53,6 +57,30 @@ class PublicReply:
         await self.message.channel.get_partial_message(self.message.id).edit(**fields)
 
 
+async def run_build(bot: QABot, name: str, on_progress) -> discord.Embed:
+    """Build one collection under its change lock; the embed that reports how it went."""
+    try:
+        with bot.collections.changing(name):
+            return await build_embed_for(bot, name, on_progress)
+    except QabotError as error:  # the collection is being changed
+        return render.build_failed(str(error))
+
+
+async def build_embed_for(bot: QABot, name: str, on_progress) -> discord.Embed:
+    """Build one collection (the caller holds its change lock) and report it as /reindex does."""
+    builder = SimpleNamespace(build=partial(bot.collections.rebuild, name))  # Reindexer runs it
+    try:
+        report = await bot.reindexer_of(name).run(builder, on_progress)  # type: ignore[arg-type]
+    except QabotError as error:
+        return render.build_failed(str(error))
+    except Exception:
+        log.exception("reindex failed")
+        return render.build_failed(UNEXPECTED)
+    if report is None:
+        return render.build_failed(empty_message(name))
+    return render.build_embed(report)
+
+
 class Admin(commands.Cog):
     def __init__(self, bot: QABot) -> None:
         self.bot = bot
@@ -63,7 +91,9 @@ class Admin(commands.Cog):
     @checks.moderator_only()
     async def reindex(self, interaction: discord.Interaction) -> None:
         """Rebuild the index after the documents change (moderators only)."""
-        if self.bot.reindexer.running:
+        name = self.bot.scopes.name(interaction)  # this server's (or channel's) collection
+        reindexer = self.bot.reindexer_of(name)
+        if reindexer.running or self.bot.collections.busy(name):
             await interaction.response.send_message(ALREADY_RUNNING, ephemeral=True)
             return
         reply = PublicReply(interaction)
@@ -75,16 +105,7 @@ class Admin(commands.Cog):
             except discord.HTTPException:
                 log.warning("could not show reindex progress", exc_info=True)
 
-        try:
-            report = await self.bot.reindexer.run(self.bot.engine, on_progress)
-        except QabotError as error:
-            embed = render.build_failed(str(error))
-        except Exception:
-            log.exception("reindex failed")
-            embed = render.build_failed(UNEXPECTED)
-        else:
-            embed = render.build_embed(report)
-        await reply.edit(content=None, embed=embed)
+        await reply.edit(content=None, embed=await run_build(self.bot, name, on_progress))
 
     @app_commands.command()
     @app_commands.default_permissions(manage_guild=True)
@@ -92,7 +113,7 @@ class Admin(commands.Cog):
     @checks.moderator_only()
     async def feedback(self, interaction: discord.Interaction) -> None:
         """Summarise the 👍 / 👎 votes on answers (moderators only)."""
-        summary = await asyncio.to_thread(self.bot.feedback.summary)
+        summary = await asyncio.to_thread(self.bot.scopes.feedback(interaction).summary)
         await interaction.response.send_message(
             embed=render.feedback_embed(summary), ephemeral=True
         )
@@ -107,7 +128,8 @@ class Admin(commands.Cog):
     async def gaps(self, interaction: discord.Interaction, resolve: str | None = None) -> None:
         """Questions the documents didn't answer well, grouped by meaning (moderators only)."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        found = await self._gaps()
+        store = self.bot.scopes.feedback(interaction)
+        found = await self._gaps(store)
         if resolve is None:
             await interaction.followup.send(embed=render.gaps_embed(found), ephemeral=True)
             return
@@ -115,7 +137,7 @@ class Admin(commands.Cog):
         if chosen is None:
             await interaction.followup.send(render.no_such_gap(resolve), ephemeral=True)
             return
-        await asyncio.to_thread(self.bot.feedback.resolve, chosen.keys)
+        await asyncio.to_thread(store.resolve, chosen.keys)
         await interaction.followup.send(render.gap_resolved(chosen), ephemeral=True)
 
     @gaps.autocomplete("resolve")
@@ -124,19 +146,19 @@ class Admin(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         if not checks.is_moderator(interaction.user, self.bot.settings):
             return []
-        found = await self._gaps()
+        found = await self._gaps(self.bot.scopes.feedback(interaction))
         return [
             app_commands.Choice(name=render.gap_choice(g), value=g.gap_id)
             for g in found
             if current.lower() in g.example.lower() or current.lower() in g.gap_id
         ][:25]
 
-    async def _gaps(self) -> list[gaps.Gap]:
+    async def _gaps(self, store: FeedbackStore) -> list[gaps.Gap]:
         def load() -> list[gaps.Gap]:
-            questions = self.bot.feedback.gaps()
+            questions = store.gaps()
             if not questions:
                 return []
-            vectors = self.bot.engine.embedder.embed([q.question for q in questions])
+            vectors = self.bot.collections.embedder.embed([q.question for q in questions])
             return gaps.group(questions, vectors)
 
         return await asyncio.to_thread(load)

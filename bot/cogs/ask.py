@@ -12,6 +12,8 @@ from discord.ext import commands
 
 from bot import asking, checks, render
 from bot.client import SOMETHING_WRONG
+from bot.feedback import FeedbackStore
+from bot.scope import NO_DM_COLLECTION, NoCollection
 from bot.views import answer_view
 from index.errors import QabotError
 
@@ -46,15 +48,13 @@ class Ask(commands.Cog):
         await interaction.response.defer(thinking=True)
         channel = interaction.channel
         place = str(interaction.channel_id or "")
-        follows = await self._thread_answer(channel)
         try:
+            # The collection of this server or channel, and its own feedback store.
+            store = self.bot.scopes.feedback(interaction)
+            follows = await self._thread_answer(channel, store)
+            engine = await self.bot.scopes.engine(interaction)
             asked = await asking.ask(
-                self.bot.engine,
-                self.bot.feedback,
-                question,
-                follows=follows,
-                place=place,
-                pool=self.bot.questions,
+                engine, store, question, follows=follows, place=place, pool=self.bot.questions
             )
         except QabotError as error:
             await interaction.followup.send(render.content(str(error)))
@@ -65,7 +65,7 @@ class Ask(commands.Cog):
             post = await forum.create_thread(
                 name=asking.thread_name(question), embed=embed, view=view
             )
-            await self._moved(asked.key, post.thread)
+            await self._moved(store, asked.key, post.thread)
             await interaction.followup.send(render.in_thread(post.thread))
             return
         message = await interaction.followup.send(embed=embed, view=view, wait=True)
@@ -75,10 +75,10 @@ class Ask(commands.Cog):
             and isinstance(channel, discord.TextChannel)
         ):
             thread = await channel.create_thread(name=asking.thread_name(question), message=message)
-            await self._moved(asked.key, thread)
+            await self._moved(store, asked.key, thread)
 
-    async def _moved(self, key: str, thread: discord.Thread) -> None:
-        await asyncio.to_thread(self.bot.feedback.move, key, str(thread.id))
+    async def _moved(self, store: FeedbackStore, key: str, thread: discord.Thread) -> None:
+        await asyncio.to_thread(store.move, key, str(thread.id))
 
     def _forum(self, guild: discord.Guild | None) -> discord.ForumChannel | None:
         wanted = self.bot.settings.forum.lower()
@@ -89,11 +89,11 @@ class Ask(commands.Cog):
                 return forum
         return None
 
-    async def _thread_answer(self, channel: object) -> str | None:
+    async def _thread_answer(self, channel: object, store: FeedbackStore) -> str | None:
         """In a thread the bot answered in, the key of its last answer there."""
         if not isinstance(channel, discord.Thread):
             return None
-        return await asyncio.to_thread(self.bot.feedback.latest_in, str(channel.id))
+        return await asyncio.to_thread(store.latest_in, str(channel.id))
 
     def _refusal(self, user_id: int, question: str) -> str | None:
         problem = asking.problem(question)
@@ -106,7 +106,11 @@ class Ask(commands.Cog):
     @app_commands.describe(on="False: I stop answering you in ask channels unless you mention me")
     async def autoanswer(self, interaction: discord.Interaction, on: bool) -> None:
         """Turn automatic answers to your questions in ask channels on or off."""
-        await asyncio.to_thread(self.bot.feedback.set_opt_out, interaction.user.id, not on)
+        store = self._store(interaction)
+        if store is None:
+            await interaction.response.send_message(NO_DM_COLLECTION, ephemeral=True)
+            return
+        await asyncio.to_thread(store.set_opt_out, interaction.user.id, not on)
         await interaction.response.send_message(OPTED_IN if on else OPTED_OUT, ephemeral=True)
 
     @commands.Cog.listener()
@@ -117,7 +121,16 @@ class Ask(commands.Cog):
             return
         if event.message_author_id is not None and event.message_author_id != me.id:
             return
-        await asyncio.to_thread(self.bot.feedback.set_opt_out, event.user_id, True)
+        store = self._store(event)
+        if store is not None:
+            await asyncio.to_thread(store.set_opt_out, event.user_id, True)
+
+    def _store(self, where: object) -> FeedbackStore | None:
+        """The feedback store of the collection this happens in; None where there is none."""
+        try:
+            return self.bot.scopes.feedback(where)
+        except NoCollection:
+            return None
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -125,14 +138,19 @@ class Ask(commands.Cog):
         ask channel are questions; replies and threads carry their conversation."""
         if message.author.bot:
             return
+        store = self._store(message)
+        if store is None:  # a DM, and DMs have no collection
+            if self.bot.settings.allow_dms and self._addressed_or_dm(message):
+                await message.reply(NO_DM_COLLECTION, mention_author=False)
+            return
         replied = await self._replied_answer(message)
         # The answer this follows up: the one it replies to, or else the bot's last answer in
         # this thread. Never one from another reply chain or thread.
         if replied is not None:
             follows = asking.answer_key(replied)
         else:
-            follows = await self._thread_answer(message.channel)
-        if not await self._is_question(message, replied is not None, follows):
+            follows = await self._thread_answer(message.channel, store)
+        if not await self._is_question(message, replied is not None, follows, store):
             return
         me = self.bot.user
         assert me is not None
@@ -151,13 +169,10 @@ class Ask(commands.Cog):
         place = str(message.channel.id)
         try:
             async with message.channel.typing():
+                engine = await self.bot.scopes.engine(message)
+                store = self.bot.scopes.feedback(message)
                 asked = await asking.ask(
-                    self.bot.engine,
-                    self.bot.feedback,
-                    question,
-                    follows=follows,
-                    place=place,
-                    pool=self.bot.questions,
+                    engine, store, question, follows=follows, place=place, pool=self.bot.questions
                 )
         except QabotError as error:
             await message.reply(render.content(str(error)), mention_author=False)
@@ -172,7 +187,11 @@ class Ask(commands.Cog):
         await message.reply(embed=embed, view=answer_view(asked.key), mention_author=False)
 
     async def _is_question(
-        self, message: discord.Message, replies_to_answer: bool, follows: str | None
+        self,
+        message: discord.Message,
+        replies_to_answer: bool,
+        follows: str | None,
+        store: FeedbackStore,
     ) -> bool:
         settings = self.bot.settings
         if message.guild is None:
@@ -186,8 +205,11 @@ class Ask(commands.Cog):
             # unless the message mentions the bot, so a mention is then needed.
             return True
         if self._in_ask_channel(message) and asking.looks_like_question(message.content):
-            return not await asyncio.to_thread(self.bot.feedback.opted_out, message.author.id)
+            return not await asyncio.to_thread(store.opted_out, message.author.id)
         return False
+
+    def _addressed_or_dm(self, message: discord.Message) -> bool:
+        return message.guild is None or self._addressed(message)
 
     def _addressed(self, message: discord.Message) -> bool:
         me, guild = self.bot.user, message.guild
@@ -218,12 +240,22 @@ class Ask(commands.Cog):
     async def on_answer_button(
         self, interaction: discord.Interaction, action: str, key: str
     ) -> None:
-        """'Show passages' shows them privately; 👍 / 👎 are stored as feedback."""
-        store = self.bot.feedback
+        """'Show passages' shows them privately; 👍 / 👎 are stored as feedback.
+
+        Both look the answer up in this place's collection only: a button of another server's
+        answer finds nothing here."""
+        store = self._store(interaction)
+        if store is None:
+            await interaction.response.send_message(GONE, ephemeral=True)
+            return
         if action == "passages":
             await interaction.response.defer(ephemeral=True, thinking=True)
             record = await asyncio.to_thread(store.answer, key)
-            found = await asking.passages(self.bot.engine, record.chunk_ids) if record else ()
+            try:
+                engine = await self.bot.scopes.engine(interaction) if record else None
+            except QabotError:
+                engine = None
+            found = await asking.passages(engine, record.chunk_ids) if record and engine else ()
             if not found:
                 await interaction.followup.send(GONE, ephemeral=True)
                 return

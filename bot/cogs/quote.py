@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot import checks, limits, render
 from index.engine import MAX_QUESTION_CHARS
+from index.errors import QabotError
 
 if TYPE_CHECKING:
     from bot.client import QABot
@@ -44,7 +45,11 @@ class Quote(commands.Cog):
             await interaction.response.send_message(too_long, ephemeral=True)
             return
         await interaction.response.defer(thinking=True)
-        engine = self.bot.engine
+        try:
+            engine = await self.bot.scopes.engine(interaction)  # this server's collection only
+        except QabotError as error:
+            await interaction.followup.send(render.content(str(error)))
+            return
         found = await asyncio.to_thread(engine.passage if ref else engine.find_passage, ref or text)
         if found is None:
             missing = f"No passage has the ref `{ref[:100]}`; pick one from the list as you type."
@@ -61,7 +66,11 @@ class Quote(commands.Cog):
     async def ref_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        refs = await asyncio.to_thread(self.bot.engine.chunk_refs, current, limits.FIELDS)
+        try:
+            engine = await self.bot.scopes.engine(interaction)  # this server's collection only
+        except QabotError:
+            return []
+        refs = await asyncio.to_thread(engine.chunk_refs, current, limits.FIELDS)
         return [
             app_commands.Choice(name=limits.shorten(label, limits.CHOICE), value=chunk_id)
             for label, chunk_id in refs

@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import checks, render
+from index.errors import QabotError
 
 if TYPE_CHECKING:
     from bot.client import QABot
@@ -27,6 +28,10 @@ class Sources(commands.Cog):
     ) -> None:
         """List the indexed documents: title, metadata, passages and when the index was built."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        engine = self.bot.engine
+        try:
+            engine = await self.bot.scopes.engine(interaction)  # this server's collection only
+        except QabotError as error:
+            await interaction.followup.send(render.content(str(error)))
+            return
         docs, status = await asyncio.to_thread(lambda: (engine.documents(), engine.status()))
         await interaction.followup.send(embed=render.sources_embed(docs, status, page))

@@ -66,7 +66,7 @@ DOCS = {
     "glacier.txt": GLACIER,
 }
 
-COMMANDS = ("ask", "autoanswer", "quote", "sources", "reindex", "feedback", "gaps")
+COMMANDS = ("ask", "autoanswer", "quote", "sources", "reindex", "feedback", "gaps", "docs")
 BOT_VARIABLES = (
     "DISCORD_TOKEN",
     "QABOT_CORPUS_DIR",
@@ -80,6 +80,10 @@ BOT_VARIABLES = (
     "QABOT_FORUM",
     "QABOT_ASK_CHANNELS",
     "QABOT_MESSAGE_CONTENT",
+    "QABOT_DATA_DIR",
+    "QABOT_FETCH_ALLOW",
+    "QABOT_DM_COLLECTION",
+    "QABOT_COLLECTION_CACHE",
     "QABOT_K",
     "QABOT_MODEL",
     "QABOT_DTYPE",

@@ -39,7 +39,7 @@ async def test_the_commands_are_published_with_moderator_ones_hidden(
     published = {c.name: c for c in await simcord_bot.tree.fetch_commands()}
     assert set(published) == set(COMMANDS)
     manage = discord.Permissions(manage_guild=True)
-    for name in ("reindex", "feedback"):
+    for name in ("reindex", "feedback", "gaps", "docs"):
         assert published[name].default_member_permissions == manage
         assert published[name].dm_permission is False
     assert published["ask"].default_member_permissions is None
