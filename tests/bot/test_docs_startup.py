@@ -18,7 +18,9 @@ from tests.bot.test_docs import ALPHA, ALPHA_Q, text_of
 def simcord_bot(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> QABot:
     # The session's model, so the test doesn't load a second copy; the bot still makes its own
     # Collections and opens no engine for the default collection.
-    monkeypatch.setattr("index.collections.Embedder", lambda *args, **kwargs: engine.embedder)
+    monkeypatch.setattr(
+        "index.collections.Embedder", lambda *args, **kwargs: engine.build_embedder()
+    )
     return create_bot(data_dir=tmp_path / "data", fetch_allow="", cooldown_s=0)
 
 
