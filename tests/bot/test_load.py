@@ -38,7 +38,7 @@ async def test_fifty_members_asking_during_a_reindex_are_all_answered(
     messages = [await m.send(world.channel, FROST) for m in members]
     cog = world.bot.get_cog("Ask")
     assert isinstance(cog, Ask)
-    handler, socket = start_heartbeat()
+    handler, socket = start_heartbeat(interval=0.05)
     busy: list[int] = []
     try:
         with caplog.at_level(logging.WARNING, logger="discord.gateway"):
