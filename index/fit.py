@@ -51,7 +51,7 @@ class Rows:
 
 def collect(folder: Path, index_dir: Path, k: int = 5) -> Rows:
     """Ask every question and return the labelled candidate features."""
-    from index import store
+    from index import onnx_embed, store
     from index.build import build_index
     from index.embed import Embedder
     from index.engine import check_question
@@ -66,10 +66,13 @@ def collect(folder: Path, index_dir: Path, k: int = 5) -> Rows:
         previous = None
     build_index(settings.corpus_dir, index_dir, embedder, previous)
     index = store.load(index_dir, embedder.weights_sha256, embedder.dim)
+    # Questions are embedded the way the engine serves them: the ONNX export where it works.
+    onnx_embed.export(settings.model, index_dir)
+    questions = onnx_embed.load(settings.model, index_dir) or embedder
     features, labels, owners = [], [], []
     for number, record in enumerate(records):
         question = check_question(record["question"])
-        vector = embedder.embed_query(question)
+        vector = questions.embed_query(question)
         hits = retrieve(index, vector, question_terms(question), k)
         candidates = candidates_of(hits)
         features.append(candidate_features(question, vector, hits, candidates, index.bm25.idf))
