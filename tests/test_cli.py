@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -233,6 +234,31 @@ def test_a_question_from_the_shell_prints_the_answer_and_nothing_else(paths):
     assert done.returncode == 0, done.stderr
     assert "2014" in done.stdout
     assert done.stderr == ""
+
+
+def test_a_reader_that_goes_away_gets_no_traceback(paths, tmp_path):
+    """`qabot ask --json - | head -1`: the pipe closes while answers are still being written."""
+    import subprocess
+    import sys
+
+    questions = tmp_path / "questions.txt"
+    questions.write_text("\n".join(["Who is the Kremlin spokesperson?"] * 200) + "\n")
+    reader, writer = os.pipe()
+    with (
+        questions.open("rb") as stdin,
+        subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "ask", *paths, "--json", "-"],
+            stdin=stdin,
+            stdout=writer,
+            stderr=subprocess.PIPE,
+        ) as child,
+    ):
+        os.close(writer)
+        with os.fdopen(reader, "rb") as pipe:
+            assert pipe.readline()  # the first answer, then the reader goes away
+        _, err = child.communicate(timeout=120)
+    assert child.returncode == 141
+    assert b"Traceback" not in err and b"BrokenPipe" not in err
 
 
 def test_eval_scores_a_squad_style_set_with_its_corpus_beside_it(capsys, tmp_path):
