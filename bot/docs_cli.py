@@ -75,15 +75,7 @@ def _add(args: argparse.Namespace) -> int:
 
             got = asyncio.run(fetch(source, _allow()))
             assert isinstance(got, Fetched)
-            record = intake.add(
-                paths,
-                "",
-                got.data,
-                url=got.url,
-                suffix=got.suffix,
-                etag=got.etag,
-                last_modified=got.last_modified,
-            )
+            record = intake.add_fetched(paths, got)
         else:
             path = Path(source)
             try:

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from index.collections import CollectionPaths, write_json
 from index.errors import QabotError
+from index.fetch import Fetched
 from index.ingest import FORMATS, MAX_FILE_BYTES, CorpusFile, read_documents
 
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
@@ -177,6 +178,19 @@ def add(
     _write_file(paths.corpus_dir / name, data)
     write_records(paths, [r for r in records if r.stored != name] + [record])
     return record
+
+
+def add_fetched(paths: CollectionPaths, got: Fetched) -> DocumentRecord:
+    """Store a fetched page or file, its URL kept as the citation link."""
+    return add(
+        paths,
+        "",
+        got.data,
+        url=got.url,
+        suffix=got.suffix,
+        etag=got.etag,
+        last_modified=got.last_modified,
+    )
 
 
 def replace_content(

@@ -95,17 +95,7 @@ class Docs(commands.GroupCog, group_name="docs"):
             else:
                 got = await fetching.fetch(url, self.allow, timeout_s=fetching.TIMEOUT_S)
                 assert isinstance(got, Fetched)  # no ETag was sent, so no 304
-                record = await asyncio.to_thread(
-                    lambda: intake.add(
-                        paths,
-                        "",
-                        got.data,
-                        url=got.url,
-                        suffix=got.suffix,
-                        etag=got.etag,
-                        last_modified=got.last_modified,
-                    )
-                )
+                record = await asyncio.to_thread(intake.add_fetched, paths, got)
             return render.content(f"Added {shown(record)}. Indexing it now.")
 
         await self._change(interaction, take, "Not added")
