@@ -23,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from index.answer_model import MODEL_PATH
+from index.answer import MAX_SENTENCES, SHARE_OF_BEST
+from index.answer_model import MODEL_PATH, AnswerModel
 from index.errors import QabotError
 from index.features import FEATURES, candidate_features, candidates_of
 from index.lexical import question_terms
@@ -37,7 +38,6 @@ LENIENT_ANSWER_RATE = 0.8  # "lenient" answers this share of the answerable ques
 STRICT_ABSTAIN = 0.9  # "strict" abstains on this share of the unanswerable ones
 CURVE = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 ACCURACY_SLACK = 0.01  # "balanced": the lowest bar this close to the best accuracy
-SHARE_OF_BEST = 0.5  # as index.answer: further sentences join the answer above this share
 
 
 @dataclass
@@ -160,8 +160,16 @@ def _bound(sign: int) -> tuple[float | None, float | None]:
 
 
 def predict(spec: dict, x: np.ndarray) -> np.ndarray:
-    z = ((x - np.asarray(spec["mean"])) / np.asarray(spec["scale"])) @ np.asarray(spec["weights"])
-    return 1.0 / (1.0 + np.exp(-(z + spec["bias"])))
+    """The probabilities the engine would give: through AnswerModel itself."""
+    model = AnswerModel(
+        features=FEATURES,
+        mean=np.asarray(spec["mean"]),
+        scale=np.asarray(spec["scale"]),
+        weights=np.asarray(spec["weights"]),
+        bias=float(spec["bias"]),
+        levels={},
+    )
+    return model.probabilities(x)
 
 
 @dataclass(frozen=True)
@@ -179,7 +187,7 @@ def decide(rows: Rows, probabilities: np.ndarray, bar: float = 0.0) -> Decisions
         p = probabilities[bounds[q] : bounds[q + 1]]
         if not len(p):
             continue
-        order = np.argsort(-p, kind="stable")[:3]
+        order = np.argsort(-p, kind="stable")[:MAX_SENTENCES]
         best[q] = p[order[0]]
         floor = max(bar, SHARE_OF_BEST * best[q])
         chosen = [i for i in order if i == order[0] or p[i] >= floor]
