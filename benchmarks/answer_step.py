@@ -4,9 +4,10 @@
 
 Asks N questions of a SQuAD-style folder's corpus (default: ../shared/eval/squad2-dev-half) R
 times, and prints each stage's p50 and p99 in milliseconds (the engine's own stage times:
-question embedding, search, and the answer step that scores candidates and composes the answer)
-as the median over the repeats with min–max. The answer step reads three passages whatever the
-corpus size, so its cost here is its cost at any tier; embedding and search grow with the corpus
+question embedding, search, the reader's pass over the best passages, and the answer step that
+scores candidates and composes the answer) as the median over the repeats with min–max. The reader
+and the answer step read three passages whatever the corpus size, so their cost here is their cost
+at any tier; embedding and search grow with the corpus
 and are measured at 1k–100k chunks by `python -m benchmarks.run`.
 """
 
@@ -40,11 +41,11 @@ def main() -> None:
     runs: dict[str, list[float]] = {}
     for _ in range(args.repeats):
         times = [engine.answer_timed(q)[1] for q in questions]
-        for stage in ("embed_ms", "search_ms", "answer_ms"):
+        for stage in ("embed_ms", "search_ms", "read_ms", "answer_ms"):
             values = np.array([getattr(t, stage) for t in times])
             runs.setdefault(f"{stage[:-3]} p50", []).append(float(np.percentile(values, 50)))
             runs.setdefault(f"{stage[:-3]} p99", []).append(float(np.percentile(values, 99)))
-        totals = np.array([t.embed_ms + t.search_ms + t.answer_ms for t in times])
+        totals = np.array([t.embed_ms + t.search_ms + t.read_ms + t.answer_ms for t in times])
         runs.setdefault("total p50", []).append(float(np.percentile(totals, 50)))
         runs.setdefault("total p99", []).append(float(np.percentile(totals, 99)))
     print(f"{len(questions)} questions x {args.repeats} runs, {len(engine._index)} chunks")

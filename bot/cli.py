@@ -125,8 +125,8 @@ def _open(args: argparse.Namespace, settings: EngineSettings | None = None):
 def _build(args: argparse.Namespace) -> int:
     from index.build import build_index
     from index.embed import Embedder
+    from index.engine import export_models
     from index.errors import IndexCorrupt, IndexMissing
-    from index.onnx_embed import export
     from index.store import load
 
     settings = _settings(args, progress=sys.stderr.isatty() and not args.json)
@@ -140,7 +140,7 @@ def _build(args: argparse.Namespace) -> int:
         previous = None
     embedder.progress = settings.progress
     report = build_index(settings.corpus_dir, settings.index_dir, embedder, previous)
-    export(settings.model, settings.index_dir)  # questions then skip torch; warns if it can't
+    export_models(settings.model, settings.index_dir)  # questions then skip torch; warns if not
     for warning in report.skipped:
         print(f"warning: {warning}", file=sys.stderr)
     if args.json:

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.answer_model import AnswerModel
-from index.features import Candidate, candidate_features, candidates_of
+from index.features import Candidate, candidate_features, candidates_of, reader_margins
 from index.locate import locate
 from index.models import Answer, Chunk, Citation, Sentence, Source
+from index.reader import Read
 from index.retrieve import Hit
 
 MAX_SENTENCES = 3
@@ -38,12 +39,15 @@ def compose_answer(
     question: str,
     question_vector: np.ndarray,
     hits: list[Hit],
+    reads: list[Read],
     idf: Callable[[str], float],
     model: AnswerModel,
     bar: float,
 ) -> Answer:
-    """The answer, or an abstention listing related passages; its took_ms is 0 for the caller."""
-    scored = score_candidates(question, question_vector, hits, idf, model)
+    """The answer, or an abstention listing related passages; its took_ms is 0 for the caller.
+
+    `reads` are the reader's reads of the best passages (hits[:CANDIDATE_PASSAGES]), in order."""
+    scored = score_candidates(question, question_vector, hits, reads, idf, model)
     if not scored or scored[0].probability < bar:
         related = tuple(
             cite(hits[i], i + 1, hits[i].chunk.sentences) for i in range(min(RELATED, len(hits)))
@@ -57,6 +61,7 @@ def score_candidates(
     question: str,
     question_vector: np.ndarray,
     hits: list[Hit],
+    reads: list[Read],
     idf: Callable[[str], float],
     model: AnswerModel,
 ) -> list[Scored]:
@@ -64,7 +69,8 @@ def score_candidates(
     candidates = candidates_of(hits)
     if not candidates:
         return []
-    features = candidate_features(question, question_vector, hits, candidates, idf)
+    margins = reader_margins(reads, candidates, hits)
+    features = candidate_features(question, question_vector, hits, candidates, idf, margins)
     probabilities = model.probabilities(features)
     order = np.argsort(-probabilities, kind="stable")
     return [Scored(candidates[i], float(probabilities[i])) for i in order]

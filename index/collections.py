@@ -231,10 +231,17 @@ class Collections:
         """The collection's engine over its index on disk, or None when it has none yet."""
         try:
             return Engine.open(
-                self._settings_for(paths), build_if_missing=False, embedder=self.embedder
+                self._settings_for(paths),
+                build_if_missing=False,
+                embedder=self.embedder,
+                reader=self._reader(),
             )
         except IndexMissing:
             return None
+
+    def _reader(self):
+        """The default engine's reader (its index folder holds the export), shared by all."""
+        return self._default_engine.reader if self._default_engine else None
 
     def forget(self, name: str) -> None:
         """Drop a collection's engine from memory (it reloads on its next use)."""
@@ -278,7 +285,10 @@ class Collections:
         if engine is None:
             report = build_index(paths.corpus_dir, paths.index_dir, self.embedder, None, progress)
             engine = Engine.open(
-                self._settings_for(paths), build_if_missing=False, embedder=self.embedder
+                self._settings_for(paths),
+                build_if_missing=False,
+                embedder=self.embedder,
+                reader=self._reader(),
             )
         else:
             report = engine.build(progress)

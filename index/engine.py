@@ -12,14 +12,17 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from pathlib import Path
 
 from index import onnx_embed, store
+from index import reader as reader_model
 from index.answer import citation_of, compose_answer
 from index.answer_model import AnswerModel, load_model
 from index.build import build_index
 from index.context import Context, with_context
 from index.embed import Embedder
 from index.errors import BuildInProgress, IndexCorrupt, IndexMissing, QuestionError
+from index.features import CANDIDATE_PASSAGES
 from index.ingest import corpus_hashes
 from index.lexical import question_terms
 from index.models import (
@@ -31,6 +34,7 @@ from index.models import (
     IndexStatus,
     StageTimes,
 )
+from index.reader import OnnxReader, TorchReader
 from index.retrieve import rank, retrieve
 from index.settings import EngineSettings
 
@@ -50,11 +54,14 @@ class Engine:
         builder: Embedder | None = None,
         *,
         exports: bool = False,
+        reader: OnnxReader | TorchReader | None = None,
     ):
         self.settings = settings
         self.embedder = embedder  # questions: ONNX Runtime, or sentence-transformers as fallback
         self.answer_model = answer_model
         self.abstain_bar = answer_model.bar(settings.abstain)
+        # The reader: the index folder's checked ONNX export, else PyTorch (one per process).
+        self.reader = reader or reader_model.load(settings.index_dir)
         self._index = index
         self._builder = builder  # builds: sentence-transformers, loaded by the first build
         self._exports = exports  # export the question model after a build
@@ -68,12 +75,14 @@ class Engine:
         *,
         build_if_missing: bool = True,
         embedder: Embedder | None = None,
+        reader: OnnxReader | TorchReader | None = None,
     ) -> Engine:
         """Load the index and the question model; build the index first when there is none.
 
         Without an `embedder`, questions go through the exported ONNX model when it is there and
         checks out (no torch import), else through sentence-transformers with one log line. A
-        given `embedder` serves questions and builds alike, and nothing is exported.
+        given `embedder` serves questions and builds alike, and nothing is exported. A given
+        `reader` is used as it is (collections share the default index's).
 
         Raises IndexCorrupt (clear message, says to run `qabot index build`), CorpusError, or
         QabotError for an unusable answer model or QABOT_ABSTAIN.
@@ -97,7 +106,9 @@ class Engine:
         questions = questions or builder
         assert questions is not None
         store.check_model(index, questions.weights_sha256, questions.dim)
-        return cls(settings, questions, index, answer_model, builder, exports=exports)
+        return cls(
+            settings, questions, index, answer_model, builder, exports=exports, reader=reader
+        )
 
     # ---- questions ---------------------------------------------------------------------
 
@@ -129,6 +140,7 @@ class Engine:
             round(times.embed_ms + more.embed_ms, 3),
             round(times.search_ms + more.search_ms, 3),
             round(times.answer_ms + more.answer_ms, 3),
+            round(times.read_ms + more.read_ms, 3),
         )
         return replace(followed, took_ms=round(alone.took_ms + followed.took_ms, 1)), total
 
@@ -140,14 +152,18 @@ class Engine:
         embedded = time.perf_counter()
         hits = retrieve(index, vector, question_terms(searched_for), self.settings.k, cited)
         searched = time.perf_counter()
+        passages = [hit.chunk.text for hit in hits[:CANDIDATE_PASSAGES]]
+        reads = self.reader.read(searched_for, passages)
+        read = time.perf_counter()
         result = compose_answer(
-            searched_for, vector, hits, index.bm25.idf, self.answer_model, self.abstain_bar
+            searched_for, vector, hits, reads, index.bm25.idf, self.answer_model, self.abstain_bar
         )
         done = time.perf_counter()
         times = StageTimes(
             round((embedded - started) * 1000, 3),
             round((searched - embedded) * 1000, 3),
-            round((done - searched) * 1000, 3),
+            round((done - read) * 1000, 3),
+            round((read - searched) * 1000, 3),
         )
         took_ms = round((done - started) * 1000, 1)
         return replace(result, question=question, took_ms=took_ms), times
@@ -203,10 +219,12 @@ class Engine:
             return self._builder
 
     def _export_question_model(self, builder: Embedder) -> None:
-        """Export the question model once; a fallback engine switches to it when it's there."""
+        """Export the question model and the reader once; a fallback engine switches to them."""
         exported = onnx_embed.export(self.settings.model, self.settings.index_dir)
         if exported and not isinstance(self.embedder, onnx_embed.OnnxEmbedder):
             self.embedder = onnx_embed.load(self.settings.model, self.settings.index_dir) or builder
+        if reader_model.export(self.settings.index_dir) and not isinstance(self.reader, OnnxReader):
+            self.reader = reader_model.load(self.settings.index_dir)
 
     # ---- lookups -----------------------------------------------------------------------
 
@@ -273,8 +291,15 @@ def _read_or_build(
             raise
     build_index(settings.corpus_dir, settings.index_dir, builder, None)
     if exports:
-        onnx_embed.export(settings.model, settings.index_dir)
+        export_models(settings.model, settings.index_dir)
     return store.read(settings.index_dir)
+
+
+def export_models(model: str, index_dir: Path) -> None:
+    """Export what questions run on (the question model, the reader) so serving needs no torch.
+    Each export warns in one line and leaves the PyTorch fallback when it can't be written."""
+    onnx_embed.export(model, index_dir)
+    reader_model.export(index_dir)
 
 
 def check_question(question: str) -> str:
@@ -290,4 +315,4 @@ def check_question(question: str) -> str:
     return question
 
 
-__all__ = ["Engine", "IndexCorrupt", "MAX_QUESTION_CHARS", "check_question"]
+__all__ = ["Engine", "IndexCorrupt", "MAX_QUESTION_CHARS", "check_question", "export_models"]

@@ -21,6 +21,7 @@ import numpy as np
 
 from index.lexical import canonical_terms, question_weights
 from index.models import Chunk, Sentence
+from index.reader import Read
 from index.retrieve import Hit
 
 CANDIDATE_PASSAGES = 3
@@ -50,6 +51,7 @@ FEATURES = (
     "substituted",  # a missing question term whose neighbours frame another word in the sentence
     "substituted_idf",  # its IDF / highest IDF
     "new_names",  # share of the sentence's capitalised words that the question doesn't use
+    "reader",  # the reader's best span in the sentence minus its passage's no-answer score
 )
 
 _YEAR_OR_DATE = re.compile(
@@ -105,14 +107,28 @@ def candidates_of(hits: list[Hit]) -> list[Candidate]:
     ]
 
 
+def reader_margins(reads: list[Read], candidates: list[Candidate], hits: list[Hit]) -> np.ndarray:
+    """Per candidate: the reader's best span inside it, minus its passage's no-answer score."""
+    return np.array(
+        [
+            reads[c.hit].margin(
+                c.sentence.start - hits[c.hit].chunk.start, c.sentence.end - hits[c.hit].chunk.start
+            )
+            for c in candidates
+        ],
+        dtype=np.float32,
+    )
+
+
 def candidate_features(
     question: str,
     question_vector: np.ndarray,
     hits: list[Hit],
     candidates: list[Candidate],
     idf: Callable[[str], float],
+    margins: np.ndarray,
 ) -> np.ndarray:
-    """One row of FEATURES per candidate."""
+    """One row of FEATURES per candidate; `margins` are its reader_margins."""
     if not candidates:
         return np.zeros((0, len(FEATURES)), dtype=np.float32)
     q = _read_question(question, idf)
@@ -154,6 +170,7 @@ def candidate_features(
                 math.log1p(len(q.weights)),
                 *_substitution(terms, q),
                 _new_names(candidate.text, q),
+                margins[i],
             )
         )
     return np.asarray(rows, dtype=np.float32)

@@ -130,6 +130,7 @@ class StageTimes:
     embed_ms: float
     search_ms: float
     answer_ms: float  # choosing the sentences and composing the answer
+    read_ms: float = 0.0  # the reader's pass over the best passages
 
 
 @dataclass(frozen=True)

@@ -64,21 +64,24 @@ def embedder():
 
 @pytest.fixture(scope="session")
 def exported_model(tmp_path_factory) -> Path:
-    """The question model, exported to ONNX once for the session by the real export (~8 s)."""
-    from index import onnx_embed
+    """The question model and the reader, exported to ONNX once for the session by the real
+    exports (~15 s); returns the question model's file (the reader's lies beside it)."""
+    from index import onnx_embed, reader
     from index.settings import BUNDLED_MODEL
 
-    path = onnx_embed.export(BUNDLED_MODEL, tmp_path_factory.mktemp("exported"))
+    folder = tmp_path_factory.mktemp("exported")
+    path = onnx_embed.export(BUNDLED_MODEL, folder)
     assert path is not None
+    assert reader.export(folder) is not None
     return path
 
 
 def share_exported(exported: Path, index_dir: Path) -> Path:
-    """Put the session's export into an index folder, as `qabot index build` would (hard links:
+    """Put the session's exports into an index folder, as `qabot index build` would (hard links:
     the files are only ever replaced, never written in place)."""
     models = index_dir / "models"
     models.mkdir(parents=True, exist_ok=True)
-    for file in (exported, exported.with_name(exported.name + ".sha256")):
+    for file in exported.parent.iterdir():
         if not (models / file.name).exists():
             os.link(file, models / file.name)
     return models / exported.name

@@ -30,6 +30,7 @@ def shared_model(monkeypatch, embedder, exported_model):
     monkeypatch.setattr(
         "index.onnx_embed.export", lambda model, index: share_exported(exported_model, index)
     )
+    monkeypatch.setattr("index.reader.export", lambda index: share_exported(exported_model, index))
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

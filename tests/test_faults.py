@@ -34,6 +34,7 @@ def cli_model(monkeypatch, embedder, exported_model) -> None:
         return None
 
     monkeypatch.setattr("index.onnx_embed.export", export)
+    monkeypatch.setattr("index.reader.export", lambda index: export("", index))
 
 
 def mount(*args: str) -> bool:

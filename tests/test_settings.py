@@ -46,6 +46,9 @@ def quick_build(monkeypatch: pytest.MonkeyPatch, embedder, exported_model: Path)
         "index.onnx_embed.export",
         lambda model, index_dir: share_exported(exported_model, index_dir),
     )
+    monkeypatch.setattr(
+        "index.reader.export", lambda index_dir: share_exported(exported_model, index_dir)
+    )
 
 
 def dotenv_corpus(folder: Path) -> Path:

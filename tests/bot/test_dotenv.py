@@ -22,6 +22,7 @@ def simcord_bot(tmp_path: Path, embedder, exported_model, monkeypatch) -> QABot:
     monkeypatch.setattr(
         "index.onnx_embed.export", lambda model, index: share_exported(exported_model, index)
     )
+    monkeypatch.setattr("index.reader.export", lambda index: share_exported(exported_model, index))
     corpus = write_corpus(tmp_path / "papers")
     write_dotenv(tmp_path, QABOT_CORPUS_DIR=str(corpus), QABOT_INDEX_DIR="kept/index", QABOT_K="1")
     assert main(["index", "build"]) == 0

@@ -1,0 +1,112 @@
+"""The reader: shipped weights checked, ONNX and PyTorch agree, spans scored inside sentences."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index import reader
+from index.errors import QabotError
+
+PASSAGE = (
+    "The electric ferry to Saltholm leaves every 40 minutes. "
+    "It was built in Denmark in 2019 and carries 120 passengers. "
+    "Tickets are sold on board."
+)
+
+
+@pytest.fixture
+def weights_copy(tmp_path: Path) -> Path:
+    path = tmp_path / "reader.safetensors"
+    shutil.copy(reader.WEIGHTS_PATH, path)
+    shutil.copy(reader.WEIGHTS_PATH.with_suffix(".sha256"), path.with_suffix(".sha256"))
+    return path
+
+
+@pytest.fixture(scope="module")
+def torch_reader():
+    from index.reader_train import load_weights
+
+    return reader.TorchReader(load_weights(), reader.tokenizer_for(reader.base_model_path()))
+
+
+def test_the_shipped_weights_pass_their_checksum_and_stay_small() -> None:
+    assert len(reader.weights_sha256()) == 64
+    assert reader.WEIGHTS_PATH.stat().st_size < 30 * 2**20
+
+
+def test_weights_that_fail_their_checksum_are_a_clear_error(weights_copy: Path) -> None:
+    data = bytearray(weights_copy.read_bytes())
+    data[-1] ^= 0xFF
+    weights_copy.write_bytes(bytes(data))
+    with pytest.raises(QabotError, match="fail their checksum"):
+        reader.weights_sha256(weights_copy)
+    from index.reader_train import load_weights
+
+    with pytest.raises(QabotError, match="fail their checksum"):
+        load_weights(weights_copy)
+
+
+def test_weights_without_their_checksum_file_are_a_clear_error(weights_copy: Path) -> None:
+    weights_copy.with_suffix(".sha256").unlink()
+    with pytest.raises(QabotError, match="can't be read"):
+        reader.weights_sha256(weights_copy)
+
+
+def test_the_int8_export_reads_as_pytorch_does(exported_model: Path, torch_reader) -> None:
+    onnx = reader.load(exported_model.parent.parent)
+    assert isinstance(onnx, reader.OnnxReader)
+    for question in ("How often does the ferry to Saltholm leave?", "Who owns the ferry?"):
+        [ours] = onnx.read(question, [PASSAGE])
+        [theirs] = torch_reader.read(question, [PASSAGE])
+        assert ours.encoding.ids == theirs.encoding.ids
+        assert int(ours.start.argmax()) == int(theirs.start.argmax())
+        assert int(ours.end.argmax()) == int(theirs.end.argmax())
+        assert abs(ours.margin(0, len(PASSAGE)) - theirs.margin(0, len(PASSAGE))) < 1.0
+
+
+def test_without_the_export_the_reader_runs_in_pytorch_with_one_log_line(
+    tmp_path: Path, monkeypatch, caplog
+) -> None:
+    monkeypatch.setattr(reader, "_loaded", {})
+    with caplog.at_level(logging.WARNING, logger="qabot.reader"):
+        first = reader.load(tmp_path / "index")
+        second = reader.load(tmp_path / "other-index")
+    assert isinstance(first, reader.TorchReader)
+    assert second is first  # one reader per process
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 1 and "runs in PyTorch" in lines[0], lines
+
+
+def test_a_damaged_export_is_not_used(exported_model: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(reader, "_loaded", {})
+    source = reader.onnx_path(exported_model.parent.parent, reader.weights_sha256())
+    target = reader.onnx_path(tmp_path, reader.weights_sha256())
+    target.parent.mkdir(parents=True)
+    shutil.copy(
+        source.with_name(source.name + ".sha256"), target.with_name(target.name + ".sha256")
+    )
+    target.write_bytes(source.read_bytes()[:1000])
+    assert isinstance(reader.load(tmp_path), reader.TorchReader)
+
+
+def test_the_answering_sentence_has_the_best_margin(torch_reader) -> None:
+    question = "In which country was the ferry built?"
+    [read] = torch_reader.read(question, [PASSAGE])
+    sentences = [(0, 55), (56, 115), (116, len(PASSAGE))]
+    margins = [read.margin(a, b) for a, b in sentences]
+    assert int(np.argmax(margins)) == 1, margins
+    assert margins[1] > 0, margins
+
+
+def test_a_sentence_past_the_window_gets_no_span(torch_reader) -> None:
+    long_passage = "The ferry is slow. " * 200 + "It was built in Denmark."
+    [read] = torch_reader.read("Where was the ferry built?", [long_passage])
+    assert len(read.encoding.ids) == reader.MAX_TOKENS
+    end = len(long_passage)
+    assert read.margin(end - 24, end) == reader.NO_SPAN
+    assert read.margin(0, 18) > reader.NO_SPAN
