@@ -15,11 +15,9 @@ otherwise questions fall back to sentence-transformers, with one log line saying
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import logging
-import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,12 +25,14 @@ from pathlib import Path
 import numpy as np
 from tokenizers import Tokenizer
 
+from index import exports
 from index.embed import resolve_model_path, weights_sha256
 
 log = logging.getLogger("qabot.embed")
 
 MODELS_DIR = "models"
 FALLBACK = "questions use sentence-transformers instead"
+WHAT = "question model"
 
 
 @dataclass(frozen=True)
@@ -111,29 +111,13 @@ def load(model: str, index_dir: Path) -> OnnxEmbedder | None:
         log.warning("qabot: the model %s can't be served by ONNX Runtime; %s", model, FALLBACK)
         return None
     path = folder.onnx_path(index_dir)
-    problem = _problem(path)
+    problem = exports.problem(path, WHAT)
     if problem is None:
         try:
             return OnnxEmbedder(model, folder, path)
         except Exception as error:  # onnxruntime raises its own error types for a bad file
             problem = f"the question model {path} can't be loaded ({error})"
     log.warning("qabot: %s; %s", problem, FALLBACK)
-    return None
-
-
-def _problem(path: Path) -> str | None:
-    """Why the ONNX file can't be used, or None when it is there and matches its checksum."""
-    sidecar = path.with_name(path.name + ".sha256")
-    if not path.is_file() or not sidecar.is_file():
-        return f"no exported question model at {path} (`qabot index build` exports it)"
-    try:
-        expected = sidecar.read_text().strip()
-        with path.open("rb") as handle:
-            actual = hashlib.file_digest(handle, "sha256").hexdigest()
-    except OSError as error:
-        return f"the question model {path} can't be read ({error.strerror})"
-    if actual != expected:
-        return f"the question model {path} fails its checksum (run `qabot index build`)"
     return None
 
 
@@ -147,30 +131,18 @@ def export(model: str, index_dir: Path) -> Path | None:
     if folder is None:
         return None
     path = folder.onnx_path(index_dir)
-    if _problem(path) is None:
+    if exports.problem(path, WHAT) is None:
         return path
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    sidecar = path.with_name(path.name + ".sha256")
-    sidecar_temporary = sidecar.with_name(f".{sidecar.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _export(folder, temporary)
-        with temporary.open("rb") as handle:
-            digest = hashlib.file_digest(handle, "sha256").hexdigest()
-            os.fsync(handle.fileno())
-        sidecar_temporary.write_text(digest + "\n")
-        os.replace(temporary, path)
-        os.replace(sidecar_temporary, sidecar)
+        exports.write(path, lambda temporary: _export(folder, temporary))
     except Exception as error:  # OSError for the disk, torch's own errors for the export
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
         log.warning(
-            "qabot: couldn't export the question model to %s (%s); %s", path, reason, FALLBACK
+            "qabot: couldn't export the question model to %s (%s); %s",
+            path,
+            exports.reason(error),
+            FALLBACK,
         )
         return None
-    finally:
-        for leftover in (temporary, sidecar_temporary):
-            with contextlib.suppress(OSError):
-                leftover.unlink(missing_ok=True)
     return path
 
 

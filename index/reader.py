@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 from tokenizers import Encoding, Tokenizer
 
+from index import exports
 from index.embed import resolve_model_path
 from index.errors import QabotError
 from index.settings import BUNDLED_MODEL
@@ -178,7 +179,7 @@ def load(index_dir: Path | None) -> OnnxReader | TorchReader:
     with _lock:
         if path is not None and path in _loaded:
             return _loaded[path]
-        problem = _problem(path) if path is not None else "no index folder"
+        problem = exports.problem(path, "reader") if path is not None else "no index folder"
         if problem is None:
             try:
                 _loaded[path] = OnnxReader(path, tokenizer_for(base_model_path()))
@@ -198,21 +199,6 @@ _TORCH = Path("\x00torch")
 _loaded: dict[Path, OnnxReader | TorchReader] = {}
 
 
-def _problem(path: Path) -> str | None:
-    sidecar = path.with_name(path.name + ".sha256")
-    if not path.is_file() or not sidecar.is_file():
-        return f"no exported reader at {path} (`qabot index build` exports it)"
-    try:
-        expected = sidecar.read_text().strip()
-        with path.open("rb") as handle:
-            actual = hashlib.file_digest(handle, "sha256").hexdigest()
-    except OSError as error:
-        return f"the reader {path} can't be read ({error.strerror})"
-    if actual != expected:
-        return f"the reader {path} fails its checksum (run `qabot index build`)"
-    return None
-
-
 def export(index_dir: Path) -> Path | None:
     """Export the reader to ONNX unless a checked export is there. Uses torch: build time.
 
@@ -220,28 +206,13 @@ def export(index_dir: Path) -> Path | None:
     in PyTorch.
     """
     path = onnx_path(index_dir, weights_sha256())
-    if _problem(path) is None:
+    if exports.problem(path, "reader") is None:
         return path
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    sidecar = path.with_name(path.name + ".sha256")
-    sidecar_temporary = sidecar.with_name(f".{sidecar.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _export(temporary)
-        with temporary.open("rb") as handle:
-            digest = hashlib.file_digest(handle, "sha256").hexdigest()
-            os.fsync(handle.fileno())
-        sidecar_temporary.write_text(digest + "\n")
-        os.replace(temporary, path)
-        os.replace(sidecar_temporary, sidecar)
+        exports.write(path, _export)
     except Exception as error:  # OSError for the disk, torch's own errors for the export
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
-        log.warning("qabot: couldn't export the reader to %s (%s)", path, reason)
+        log.warning("qabot: couldn't export the reader to %s (%s)", path, exports.reason(error))
         return None
-    finally:
-        for leftover in (temporary, sidecar_temporary):
-            with contextlib.suppress(OSError):
-                leftover.unlink(missing_ok=True)
     return path
 
 

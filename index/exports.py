@@ -1,0 +1,64 @@
+"""Model files a build exports once and every load checks: the file, with its sha256 beside it.
+
+    index_dir/models/<name>.onnx
+    index_dir/models/<name>.onnx.sha256    the file's own sha256
+
+Used for the question model (index.onnx_embed) and the reader (index.reader).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+
+def problem(path: Path, what: str) -> str | None:
+    """Why the exported file can't be used, or None when it is there and matches its checksum."""
+    sidecar = _sidecar(path)
+    if not path.is_file() or not sidecar.is_file():
+        return f"no exported {what} at {path} (`qabot index build` exports it)"
+    try:
+        expected = sidecar.read_text().strip()
+        with path.open("rb") as handle:
+            actual = hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError as error:
+        return f"the {what} {path} can't be read ({error.strerror})"
+    if actual != expected:
+        return f"the {what} {path} fails its checksum (run `qabot index build`)"
+    return None
+
+
+def write(path: Path, produce: Callable[[Path], None]) -> None:
+    """Have `produce` write a temporary file, then put it and its checksum in place atomically.
+
+    Raises what `produce` or the disk raises (a full disk, a read-only folder); nothing partial is
+    left behind, and an older file at `path` stays as it was.
+    """
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    sidecar = _sidecar(path)
+    sidecar_temporary = sidecar.with_name(f".{sidecar.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        produce(temporary)
+        with temporary.open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            os.fsync(handle.fileno())
+        sidecar_temporary.write_text(digest + "\n")
+        os.replace(temporary, path)
+        os.replace(sidecar_temporary, sidecar)
+    finally:
+        for leftover in (temporary, sidecar_temporary):
+            with contextlib.suppress(OSError):
+                leftover.unlink(missing_ok=True)
+
+
+def reason(error: Exception) -> object:
+    """What to say about a failed export: the OS's words for a disk error, else the error."""
+    return error.strerror if isinstance(error, OSError) and error.strerror else error
+
+
+def _sidecar(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256")
