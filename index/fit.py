@@ -18,6 +18,7 @@ import argparse
 import hashlib
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,8 +67,11 @@ class Asked:
     candidates: list[Candidate]
 
 
-def ask_all(folder: Path, index_dir: Path, k: int = 5) -> list[Asked]:
-    """Build (or update) an index of the folder's corpus and ask it every question."""
+def ask_all(
+    folder: Path, index_dir: Path, k: int = 5
+) -> tuple[list[Asked], Callable[[str], float]]:
+    """Build (or update) an index of the folder's corpus and ask it every question; with the
+    index's IDF, which the features read."""
     from index import onnx_embed, store
     from index.build import build_index
     from index.embed import Embedder
@@ -93,11 +97,7 @@ def ask_all(folder: Path, index_dir: Path, k: int = 5) -> list[Asked]:
         asked.append(
             Asked(record, question, vector, hits[:CANDIDATE_PASSAGES], candidates_of(hits))
         )
-    asked_index[index_dir] = index
-    return asked
-
-
-asked_index: dict[Path, object] = {}  # the index ask_all last used, per folder (for its IDF)
+    return asked, index.bm25.idf
 
 
 def collect(folder: Path, index_dir: Path) -> Rows:
@@ -109,8 +109,7 @@ def collect(folder: Path, index_dir: Path) -> Rows:
     from index.evaluate import normalise
     from index.reader_train import out_of_fold_path
 
-    asked = ask_all(folder, index_dir)
-    idf = asked_index[index_dir].bm25.idf
+    asked, idf = ask_all(folder, index_dir)
     path = out_of_fold_path(index_dir, questions_sha256(folder))
     try:
         saved = np.load(path)

@@ -110,3 +110,16 @@ def test_a_sentence_past_the_window_gets_no_span(torch_reader) -> None:
     end = len(long_passage)
     assert read.margin(end - 24, end) == reader.NO_SPAN
     assert read.margin(0, 18) > reader.NO_SPAN
+
+
+def test_training_targets_are_the_gold_span_in_the_right_document_only() -> None:
+    from index.reader_train import answer_span
+
+    at = PASSAGE.index("Denmark")
+    record = {"answerable": True, "answers": ["Denmark"], "doc": "ferry.txt", "char_start": None}
+    assert answer_span(record, "ferry.txt", 0, PASSAGE) == (at, at + len("Denmark"))
+    # The offset is the document's: a passage starting later is shifted by its start.
+    record["char_start"] = 1000 + at
+    assert answer_span(record, "ferry.txt", 1000, PASSAGE) == (at, at + len("Denmark"))
+    assert answer_span(record, "other.txt", 1000, PASSAGE) is None
+    assert answer_span(record | {"answerable": False}, "ferry.txt", 1000, PASSAGE) is None
