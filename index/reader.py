@@ -20,6 +20,7 @@ Without that file the reader runs in PyTorch (one log line says so), with the sa
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import logging
@@ -61,7 +62,7 @@ class Read:
 
     def margin(self, lo: int, hi: int) -> float:
         """Best span within characters [lo, hi) of the passage, minus the no-answer score."""
-        tokens = _passage_tokens(self.encoding, lo, hi)
+        tokens = passage_tokens(self.encoding, lo, hi)
         if tokens is None:
             return NO_SPAN
         first, last = tokens
@@ -73,7 +74,8 @@ class Read:
         return float(np.where(allowed, start + end, -np.inf).max()) - self.no_answer
 
 
-def _passage_tokens(encoding: Encoding, lo: int, hi: int) -> tuple[int, int] | None:
+def passage_tokens(encoding: Encoding, lo: int, hi: int) -> tuple[int, int] | None:
+    """The first and one-past-last passage tokens overlapping characters [lo, hi), or None."""
     inside = [
         i
         for i, (sequence, (a, b)) in enumerate(
@@ -111,6 +113,12 @@ def weights_sha256(path: Path | None = None) -> str:
             "with `python -m index.reader_train`"
         )
     return actual
+
+
+@functools.cache
+def shipped_sha256() -> str:
+    """The shipped weights' checked sha256, hashed once per process (they change on reinstall)."""
+    return weights_sha256()
 
 
 class OnnxReader:
@@ -169,17 +177,16 @@ def onnx_path(index_dir: Path, sha: str) -> Path:
     return index_dir / "models" / f"reader-{sha}-int8-7bit.onnx"
 
 
-def load(index_dir: Path | None) -> OnnxReader | TorchReader:
+def load(index_dir: Path) -> OnnxReader | TorchReader:
     """The reader for questions: the checked ONNX export, else PyTorch with one log line.
 
     Loaded once per process and file: every engine (and every server's collection) shares it.
     """
-    sha = weights_sha256()
-    path = onnx_path(index_dir, sha) if index_dir is not None else None
+    path = onnx_path(index_dir, shipped_sha256())
     with _lock:
-        if path is not None and path in _loaded:
+        if path in _loaded:
             return _loaded[path]
-        problem = exports.problem(path, "reader") if path is not None else "no index folder"
+        problem = exports.problem(path, "reader")
         if problem is None:
             try:
                 _loaded[path] = OnnxReader(path, tokenizer_for(base_model_path()))
@@ -205,7 +212,7 @@ def export(index_dir: Path) -> Path | None:
     Returns the file, or None (with one log line) when it can't be written: the reader then runs
     in PyTorch.
     """
-    path = onnx_path(index_dir, weights_sha256())
+    path = onnx_path(index_dir, shipped_sha256())
     if exports.problem(path, "reader") is None:
         return path
     try:

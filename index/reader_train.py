@@ -28,7 +28,14 @@ from pathlib import Path
 
 import numpy as np
 
-from index.reader import WEIGHTS_PATH, Read, base_model_path, encode, tokenizer_for
+from index.reader import (
+    WEIGHTS_PATH,
+    Read,
+    base_model_path,
+    encode,
+    passage_tokens,
+    tokenizer_for,
+)
 
 SEED = 0
 EPOCHS = 2
@@ -124,17 +131,8 @@ def examples(asked: list, tokenizer) -> list[tuple[list[int], int, int]]:
             if position >= TRAIN_PASSAGES and span is None:
                 continue
             encoding = encode(tokenizer, item.question, chunk.text)
-            first = last = 0
-            if span is not None:
-                inside = [
-                    i
-                    for i, (sequence, (a, b)) in enumerate(
-                        zip(encoding.sequence_ids, encoding.offsets, strict=True)
-                    )
-                    if sequence == 1 and a < span[1] and b > span[0]
-                ]
-                if inside:
-                    first, last = inside[0], inside[-1]
+            tokens = passage_tokens(encoding, *span) if span is not None else None
+            first, last = (tokens[0], tokens[1] - 1) if tokens else (0, 0)
             out.append((encoding.ids, first, last))
     return out
 
