@@ -1,14 +1,22 @@
 """Where a warm answer's time goes, by stage, with the fitted answer step included.
 
-    python -m benchmarks.answer_step [SQUAD_DIR] [--index DIR] [--questions N] [--repeats R]
+    python -m benchmarks.answer_step [FOLDER] [--corpus DIR] [--index DIR] [--questions N]
+                                     [--repeats R]
 
-Asks N questions of a SQuAD-style folder's corpus (default: ../shared/eval/squad2-dev-half) R
-times, and prints each stage's p50 and p99 in milliseconds (the engine's own stage times:
-question embedding, search, the reader's pass over the best passages, and the answer step that
-scores candidates and composes the answer) as the median over the repeats with min–max. The reader
-and the answer step read three passages whatever the corpus size, so their cost here is their cost
-at any tier; embedding and search grow with the corpus
-and are measured at 1k–100k chunks by `python -m benchmarks.run`.
+Asks N questions of a folder's corpus R times: a SQuAD-style folder (questions.jsonl and corpus/;
+default ../shared/eval/squad2-dev-half) or a BEIR folder (queries.jsonl and corpus.jsonl).
+`--corpus` asks them of another corpus, e.g. the 100k tier of `benchmarks.corpora`, whose first
+documents are SciFact's:
+
+    python -m benchmarks.answer_step ../shared/bench/scifact --questions 300 \
+        --corpus benchmarks/.cache/corpora/100k --index .qabot/bench-100k
+
+It prints each stage's p50 and p99 in milliseconds (the engine's own stage times: question
+embedding, search, the reader's pass over the best passages, and the answer step that scores
+candidates and composes the answer) as the median over the repeats with min–max. The reader reads
+three passages whatever the corpus size, so its cost follows the passages' length (SciFact's
+abstracts are longer than SQuAD's paragraphs), not the number of chunks; search grows with the
+corpus.
 """
 
 from __future__ import annotations
@@ -29,13 +37,17 @@ DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "squa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, nargs="?", default=DEFAULT)
+    parser.add_argument("--corpus", type=Path, help="ask the questions of this corpus instead")
     parser.add_argument("--index", type=Path, default=Path(".qabot/bench-answer-step"))
     parser.add_argument("--questions", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    lines = (args.folder / "questions.jsonl").read_text(encoding="utf-8").splitlines()
-    questions = [json.loads(line)["question"] for line in lines[: args.questions]]
-    engine = Engine.open(EngineSettings(corpus_dir=args.folder / "corpus", index_dir=args.index))
+    beir = (args.folder / "queries.jsonl").is_file()
+    file, key = ("queries.jsonl", "text") if beir else ("questions.jsonl", "question")
+    lines = (args.folder / file).read_text(encoding="utf-8").splitlines()
+    questions = [json.loads(line)[key] for line in lines[: args.questions]]
+    corpus = args.corpus or args.folder / ("corpus.jsonl" if beir else "corpus")
+    engine = Engine.open(EngineSettings(corpus_dir=corpus, index_dir=args.index))
     for question in questions[:20]:  # warm-up
         engine.answer(question)
     runs: dict[str, list[float]] = {}

@@ -4,13 +4,22 @@
     index_dir/models/<name>.onnx.sha256    the file's own sha256
 
 Used for the question model (index.onnx_embed) and the reader (index.reader).
+
+Both are exported the same way (`torch_to_onnx`): transformers' eager attention, through torch's
+TorchScript exporter. Its graph runs faster in ONNX Runtime than the dynamo exporter's graph of
+the same model (which carries SDPA's mask handling): measured paired on this machine, the int8
+reader at 0.77x the time over SciFact's passages, the question model at 0.92-0.94x, with the same
+output (largest difference in a question vector 2e-7; SQuAD accuracy 0.6813 against 0.6820).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
+import logging
 import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,11 +40,12 @@ def problem(path: Path, what: str) -> str | None:
     return None
 
 
-def write(path: Path, produce: Callable[[Path], None]) -> None:
+def write(path: Path, produce: Callable[[Path], None], family: str) -> None:
     """Have `produce` write a temporary file, then put it and its checksum in place atomically.
 
     Raises what `produce` or the disk raises (a full disk, a read-only folder); nothing partial is
-    left behind, and an older file at `path` stays as it was.
+    left behind, and an older file at `path` stays as it was. Once it is in place, the folder's
+    other `family*.onnx` files (older weights or an older way of exporting) are removed.
     """
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     sidecar = _sidecar(path)
@@ -53,6 +63,31 @@ def write(path: Path, produce: Callable[[Path], None]) -> None:
         for leftover in (temporary, sidecar_temporary):
             with contextlib.suppress(OSError):
                 leftover.unlink(missing_ok=True)
+    for stale in path.parent.glob(f"{family}*.onnx"):
+        if stale != path:
+            for leftover in (stale, _sidecar(stale)):
+                with contextlib.suppress(OSError):
+                    leftover.unlink(missing_ok=True)
+
+
+def torch_to_onnx(module, example, target: Path, output: str) -> None:
+    """Write `module` (input_ids -> `output`, any batch and length) as a float32 ONNX file."""
+    import torch
+
+    logging.getLogger("torch.onnx").setLevel(logging.ERROR)
+    # The exporter reports its steps on stdout, which `--json` output must not carry.
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            module,
+            (example,),
+            str(target),
+            input_names=["input_ids"],
+            output_names=[output],
+            dynamic_axes={name: {0: "batch", 1: "sequence"} for name in ("input_ids", output)},
+            opset_version=17,
+            dynamo=False,
+        )
 
 
 def reason(error: Exception) -> object:

@@ -5,8 +5,8 @@ in float32, to one ONNX file, and questions are embedded with `onnxruntime` and 
 package: no torch, transformers or sentence-transformers import, 2-4 ms per question instead of
 11-12 ms (benchmarks/results).
 
-    index_dir/models/embedding-<sha256 of the model's weights>.onnx
-    index_dir/models/embedding-<…>.onnx.sha256    the ONNX file's own sha256
+    index_dir/models/embedding-<sha256 of the model's weights>-eager.onnx
+    index_dir/models/embedding-<…>-eager.onnx.sha256    the ONNX file's own sha256
 
 At load the file must be named for the configured model's weights and match its own checksum;
 otherwise questions fall back to sentence-transformers, with one log line saying why.
@@ -14,11 +14,8 @@ otherwise questions fall back to sentence-transformers, with one log line saying
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import logging
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +30,7 @@ log = logging.getLogger("qabot.embed")
 MODELS_DIR = "models"
 FALLBACK = "questions use sentence-transformers instead"
 WHAT = "question model"
+EXPORT = "eager"  # how the file was exported (index.exports); a new way gets a new file name
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,7 @@ class ModelFolder:
         return cls(path, sha, int(window["max_seq_length"]), int(config["hidden_size"]))
 
     def onnx_path(self, index_dir: Path) -> Path:
-        return index_dir / MODELS_DIR / f"embedding-{self.weights_sha256}.onnx"
+        return index_dir / MODELS_DIR / f"embedding-{self.weights_sha256}-{EXPORT}.onnx"
 
 
 class OnnxEmbedder:
@@ -134,7 +132,7 @@ def export(model: str, index_dir: Path) -> Path | None:
     if exports.problem(path, WHAT) is None:
         return path
     try:
-        exports.write(path, lambda temporary: _export(folder, temporary))
+        exports.write(path, lambda temporary: _export(folder, temporary), "embedding-")
     except Exception as error:  # OSError for the disk, torch's own errors for the export
         log.warning(
             "qabot: couldn't export the question model to %s (%s); %s",
@@ -153,8 +151,9 @@ def _export(folder: ModelFolder, target: Path) -> None:
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()
-    logging.getLogger("torch.onnx").setLevel(logging.ERROR)  # "torchvision is not installed"
-    model = AutoModel.from_pretrained(str(folder.path), dtype=torch.float32).eval()
+    model = AutoModel.from_pretrained(
+        str(folder.path), dtype=torch.float32, attn_implementation="eager"
+    ).eval()
 
     class TokenVectors(torch.nn.Module):
         def __init__(self) -> None:
@@ -166,16 +165,4 @@ def _export(folder: ModelFolder, target: Path) -> None:
 
     tokenizer = Tokenizer.from_file(str(folder.path / "tokenizer.json"))
     example = torch.tensor([tokenizer.encode("An example question for the export?").ids])
-    # The exporter reports its steps on stdout, which `--json` output must not carry.
-    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            TokenVectors(),
-            (example,),
-            str(target),
-            input_names=["input_ids"],
-            output_names=["tokens"],
-            dynamic_shapes=({0: "batch", 1: "sequence"},),
-            external_data=False,
-            dynamo=True,
-        )
+    exports.torch_to_onnx(TokenVectors(), example, target, "tokens")

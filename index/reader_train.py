@@ -46,8 +46,11 @@ TRAIN_PASSAGES = 2  # the best passages every question trains on; others only if
 FROZEN = "encoder.embeddings.word_embeddings.weight"
 
 
-def span_model(base: Path | None = None):
-    """The bundled encoder with a start/end head: input_ids -> logits [batch, tokens, 2]."""
+def span_model(base: Path | None = None, attention: str = "sdpa"):
+    """The bundled encoder with a start/end head: input_ids -> logits [batch, tokens, 2].
+
+    `attention` is transformers' attention implementation: "eager" for the ONNX export.
+    """
     import torch
     from transformers import AutoModel
     from transformers.utils import logging as transformers_logging
@@ -57,7 +60,9 @@ def span_model(base: Path | None = None):
     class SpanModel(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.encoder = AutoModel.from_pretrained(str(base or base_model_path()))
+            self.encoder = AutoModel.from_pretrained(
+                str(base or base_model_path()), attn_implementation=attention
+            )
             self.head = torch.nn.Linear(self.encoder.config.hidden_size, 2)
 
         def forward(self, input_ids, attention_mask=None):
@@ -70,8 +75,8 @@ def span_model(base: Path | None = None):
     return SpanModel()
 
 
-def load_weights(path: Path | None = None):
-    """The shipped reader in PyTorch, its checksum checked."""
+def load_weights(path: Path | None = None, attention: str = "sdpa"):
+    """The shipped reader in PyTorch, its checksum checked (`attention`: see span_model)."""
     import torch
     from safetensors.torch import load_file
 
@@ -79,7 +84,7 @@ def load_weights(path: Path | None = None):
 
     path = path or reader.WEIGHTS_PATH
     reader.weights_sha256(path)
-    model = span_model()
+    model = span_model(attention=attention)
     state = {name: tensor.to(torch.float32) for name, tensor in load_file(str(path)).items()}
     missing, unexpected = model.load_state_dict(state, strict=False)
     if unexpected or set(missing) != {FROZEN}:

@@ -67,7 +67,7 @@ def test_the_file_is_named_for_the_model_weights(exported_model: Path) -> None:
     from index.embed import resolve_model_path, weights_sha256
 
     sha = weights_sha256(resolve_model_path(BUNDLED_MODEL))
-    assert exported_model.name == f"embedding-{sha}.onnx"
+    assert exported_model.name == f"embedding-{sha}-eager.onnx"
     assert exported_model.with_name(exported_model.name + ".sha256").read_text().strip()
 
 

@@ -69,6 +69,21 @@ def test_the_int8_export_reads_as_pytorch_does(exported_model: Path, torch_reade
         assert abs(ours.margin(0, len(PASSAGE)) - theirs.margin(0, len(PASSAGE))) < 1.0
 
 
+def test_the_export_keeps_its_int8_weights_in_7_bits(exported_model: Path) -> None:
+    """7 bits, so ONNX Runtime's 16-bit u8 x s8 products can't saturate on CPUs without VNNI."""
+    import onnx
+    from onnx import numpy_helper
+
+    path = reader.onnx_path(exported_model.parent.parent, reader.weights_sha256())
+    weights = [
+        numpy_helper.to_array(tensor)
+        for tensor in onnx.load(str(path)).graph.initializer
+        if tensor.data_type == onnx.TensorProto.INT8 and tensor.name.endswith("_quantized")
+    ]
+    assert len(weights) >= 36  # 6 layers x (query, key, value, output, 2 feed-forward)
+    assert max(int(np.abs(w.astype(np.int16)).max()) for w in weights) <= 64
+
+
 def test_without_the_export_the_reader_runs_in_pytorch_with_one_log_line(
     tmp_path: Path, monkeypatch, caplog
 ) -> None:
