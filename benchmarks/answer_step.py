@@ -11,18 +11,19 @@ documents are SciFact's:
     python -m benchmarks.answer_step ../shared/bench/scifact --questions 300 \
         --corpus benchmarks/.cache/corpora/100k --index .qabot/bench-100k
 
-It prints each stage's p50 and p99 in milliseconds (the engine's own stage times: question
-embedding, search, the reader's pass over the best passages, and the answer step that scores
-candidates and composes the answer) as the median over the repeats with min–max. The reader reads
-three passages whatever the corpus size, so its cost follows the passages' length (SciFact's
-abstracts are longer than SQuAD's paragraphs), not the number of chunks; search grows with the
-corpus.
+It prints the process's peak resident memory, and each stage's p50 and p99 in milliseconds (the
+engine's own stage times: question embedding, search, the reader's pass over the best passages,
+and the answer step that scores candidates and composes the answer) as the median over the
+repeats with min–max. The reader reads three passages whatever the corpus size, so its cost
+follows the passages' length (SciFact's abstracts are longer than SQuAD's paragraphs), not the
+number of chunks; search grows with the corpus.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 from pathlib import Path
 
@@ -61,6 +62,8 @@ def main() -> None:
         runs.setdefault("total p50", []).append(float(np.percentile(totals, 50)))
         runs.setdefault("total p99", []).append(float(np.percentile(totals, 99)))
     print(f"{len(questions)} questions x {args.repeats} runs, {len(engine._index)} chunks")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS     {peak:6.0f} MB (the whole process: models, index, questions)")
     for name, values in runs.items():
         print(
             f"{name:12s} {statistics.median(values):6.2f} ms ({min(values):.2f}–{max(values):.2f})"

@@ -259,7 +259,8 @@ def test_large_indexes_use_hnsw_and_still_rebuild_incrementally(corpus, tmp_path
     (corpus / "a.txt").write_text(DOCS["a.txt"] + " The ice broke in April.")
     report = build(corpus, tmp_path / "index", FakeEmbedder())
     loaded = store.load(tmp_path / "index", "fake-weights", 16)
-    assert isinstance(loaded.vectors, faiss.IndexHNSWFlat)
+    assert isinstance(loaded.vectors, faiss.IndexHNSWSQ)  # float16 vectors: half the memory
+    assert faiss.downcast_index(loaded.vectors.storage).sq.qtype == faiss.ScalarQuantizer.QT_fp16
     assert loaded.vectors.hnsw.efSearch == store.HNSW_EF_SEARCH
     assert report.embedded == 1 and len(loaded) == 3
     vector = FakeEmbedder().embed_query("The council met twice. It approved the budget")
