@@ -129,34 +129,29 @@ def _target_rows(summary: dict) -> list[str]:
     if incremental is None:
         incremental = build["incremental_s"]["median"] / build["seconds"]["median"]
     speedup = live["builds"]["speedup_mb_per_s"]["median"]
-    rss = max(serve["peak_rss_mb"]["median"], build["peak_rss_mb"]["median"])
+    serving_rss, building_rss = serve["peak_rss_mb"]["median"], build["peak_rss_mb"]["median"]
+    p50, p99 = serve["p50_ms"]["median"], serve["p99_ms"]["median"]
+    cold = serve["cold_start_s"]["median"]
+    # Warm latency includes the reader and the answer model (the answer-or-abstain issue's
+    # targets); cold start and serving memory are the lean-serving issue's.
     rows = [
         ("Build throughput (1k tier, live)", "≥ 2.5× baseline", f"{speedup:.2f}×", speedup >= 2.5),
-        (
-            f"Warm latency p50 ({name})",
-            "≤ 15 ms",
-            f"{serve['p50_ms']['median']:.1f} ms",
-            serve["p50_ms"]["median"] <= 15,
-        ),
-        (
-            f"Warm latency p99 ({name})",
-            "≤ 40 ms",
-            f"{serve['p99_ms']['median']:.1f} ms",
-            serve["p99_ms"]["median"] <= 40,
-        ),
+        (f"Warm latency p50 ({name})", "≤ 40 ms", f"{p50:.1f} ms", p50 <= 40),
+        (f"Warm latency p99 ({name})", "≤ 80 ms", f"{p99:.1f} ms", p99 <= 80),
         (
             f"Incremental rebuild ({name})",
             "≤ 5% of full",
             f"{incremental:.1%}",
             incremental <= 0.05,
         ),
+        (f"Cold start ({name})", "≤ 2.5 s", f"{cold:.1f} s", cold <= 2.5),
+        (f"Peak RSS serving ({name})", "≤ 500 MB", f"{serving_rss:.0f} MB", serving_rss <= 500),
         (
-            f"Cold start ({name})",
-            "≤ 5 s",
-            f"{serve['cold_start_s']['median']:.1f} s",
-            serve["cold_start_s"]["median"] <= 5,
+            f"Peak RSS building ({name})",
+            "≤ 1.5 GB",
+            f"{building_rss:.0f} MB",
+            building_rss <= 1536,
         ),
-        (f"Peak RSS ({name})", "≤ 1.5 GB", f"{rss:.0f} MB", rss <= 1536),
     ]
     lines = ["| Target | Goal | Measured | Met |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {'yes' if ok else 'no'} |" for a, b, c, ok in rows]
@@ -208,17 +203,12 @@ def _tier_rows(name: str, tier: dict) -> list[str]:
         ("p99_ms", "answer p99, ms"),
         ("embed_p50_ms", "  embed p50, ms"),
         ("search_p50_ms", "  search p50, ms"),
-        ("answer_p50_ms", "  answer assembly p50, ms"),
+        ("answer_p50_ms", "  answer step p50 (ours: reader and answer model), ms"),
         ("cold_start_s", "cold start to first answer, s"),
         ("peak_rss_mb", "peak RSS while serving, MB"),
     ):
         ratio = f"{so[key]['median'] / sb[key]['median']:.2f}×" if sb else ""
         row(figure, _fmt(so[key]), _fmt(sb[key]) if sb else "", ratio)
-    if "ours_1_thread" in s:
-        one = s["ours_1_thread"]
-        for key in ("p50_ms", "p99_ms", "embed_p50_ms"):
-            ratio = f"{one[key]['median'] / sb[key]['median']:.2f}×" if sb else ""
-            row(f"{key.removesuffix('_ms')}, 1 torch thread, ms", _fmt(one[key]), "", ratio)
     probes = [tier["faiss"], tier["faiss"].get("with_sentences")]
     for probe in filter(None, probes):
         for kind, r in probe["results"].items():
@@ -310,7 +300,7 @@ def chart(summary: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5))
-    lines = (("ours", "tab:blue"), ("ours_1_thread", "tab:green"), ("baseline", "tab:grey"))
+    lines = (("ours", "tab:blue"), ("baseline", "tab:grey"))
     for pipeline, colour in lines:
         points = [
             (t["tier"]["chunks"], t["serve"][pipeline])

@@ -120,15 +120,13 @@ def measure_builds(tier: Tier, repeats: int) -> dict[str, list[dict]]:
     return runs
 
 
-def measure_serving(
-    tier: Tier, pipeline: str, repeats: int, questions: Path, threads: int = 0
-) -> list[dict]:
+def measure_serving(tier: Tier, pipeline: str, repeats: int, questions: Path) -> list[dict]:
     workdir = WORK / f"{tier.name}-{pipeline}"
     runs = []
     for _ in range(repeats):
         args = ("serve", pipeline, str(workdir / "corpus"), str(workdir / "index"), str(questions))
         env = LIBGOMP_DEFAULT_ENV if pipeline == "baseline" else ENV
-        result, cold = _worker(*args, f"--threads={threads}", env=env)
+        result, cold = _worker(*args, env=env)
         result["cold_start_s"] = cold
         runs.append(result)
         print(f"  serve {pipeline}: p50 {statistics.median(result['total_ms']):.1f} ms", flush=True)
@@ -208,8 +206,6 @@ def main(argv: list[str] | None = None) -> int:
                 " exceeds --max-embed; its latency is not measured at this tier"
             )
         entry["serve"] = {"ours": measure_serving(tier, "ours", repeats, questions_file)}
-        # candidate engine change: one torch thread for questions (see the report)
-        entry["serve"]["ours_1_thread"] = measure_serving(tier, "ours", repeats, questions_file, 1)
         if serve_baseline:
             entry["serve"]["baseline"] = measure_serving(tier, "baseline", repeats, questions_file)
         faiss_args = ("faiss", str(_live_vectors(WORK / f"{name}-ours")), str(questions_file))

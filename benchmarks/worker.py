@@ -45,6 +45,7 @@ def build(pipeline: str, corpus: Path, workdir: Path, cached: bool) -> dict:
         model = ours.embedder(cached)
         result = ours.full_build(workdir / "corpus", index_dir, model)
         result["incremental"] = ours.incremental_build(workdir / "corpus", index_dir, model)
+        result["export_s"] = ours.export(index_dir)  # once per index, as `qabot index build` does
     return {**result, "disk_mb": ours.disk_bytes(index_dir) / 1e6, "peak_rss_mb": _peak_rss_mb()}
 
 
@@ -97,12 +98,7 @@ def main() -> None:
     parser.add_argument("path", type=Path)
     parser.add_argument("questions", type=Path, nargs="?")
     parser.add_argument("--cached", action="store_true")
-    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
     args = parser.parse_args()
-    if args.threads:
-        import torch
-
-        torch.set_num_threads(args.threads)
     if args.task == "build":
         _emit(build(args.pipeline, args.corpus, args.path, args.cached))
     elif args.task == "quality":
