@@ -8,8 +8,9 @@ Used for the question model (index.onnx_embed) and the reader (index.reader).
 Both are exported the same way (`torch_to_onnx`): transformers' eager attention, through torch's
 TorchScript exporter. Its graph runs faster in ONNX Runtime than the dynamo exporter's graph of
 the same model (which carries SDPA's mask handling): measured paired on this machine, the int8
-reader at 0.77x the time over SciFact's passages, the question model at 0.92-0.94x, with the same
+reader at 0.78x the time over SciFact's passages, the question model at 0.91x, with the same
 output (largest difference in a question vector 2e-7; SQuAD accuracy 0.6813 against 0.6820).
+Both are served the same way too (`session`).
 """
 
 from __future__ import annotations
@@ -68,6 +69,24 @@ def write(path: Path, produce: Callable[[Path], None], family: str) -> None:
             for leftover in (stale, _sidecar(stale)):
                 with contextlib.suppress(OSError):
                     leftover.unlink(missing_ok=True)
+
+
+def session(path: Path):
+    """An ONNX Runtime session for one question's work: two threads that never spin.
+
+    On this 2-core machine two threads made the question model 2.7 ms a SciFact query instead of
+    3.9 on one. With two questions at once (the bot's worker pool) the median stayed at 4.0 ms
+    and p95 went from 5.5 to 7.6; spinning threads took 2.2 ms alone but 6.0 ms (p95 9-10) two at
+    once: they burn the core the other question needs.
+    """
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = min(2, os.cpu_count() or 1)
+    options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 def torch_to_onnx(module, example, target: Path, output: str) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,20 +71,8 @@ class OnnxEmbedder:
     dtype = "float32"
 
     def __init__(self, model: str, folder: ModelFolder, onnx_file: Path):
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # Two threads that never spin (as the reader's): on this 2-core machine 2.7 ms a SciFact
-        # query instead of 3.9 on one thread; with two questions at once (the bot's worker pool)
-        # the median stays at 4.0 ms and p95 goes from 5.5 to 7.6. Spinning threads took 2.2 ms
-        # alone but 6.0 ms (p95 9-10) two at once: they burn the core the other question needs.
-        options.intra_op_num_threads = min(2, os.cpu_count() or 1)
-        options.inter_op_num_threads = 1
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = onnxruntime.InferenceSession(
-            str(onnx_file), options, providers=["CPUExecutionProvider"]
-        )
+        # Two threads: 2.7 ms a SciFact query instead of 3.9 on one thread (see exports.session).
+        self.session = exports.session(onnx_file)
         self.tokenizer = Tokenizer.from_file(str(folder.path / "tokenizer.json"))
         self.tokenizer.enable_truncation(folder.max_seq_length)
         self.tokenizer.no_padding()
