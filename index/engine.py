@@ -64,7 +64,7 @@ class Engine:
         self.reader = reader or reader_model.load(settings.index_dir)
         self._index = index
         self._builder = builder  # builds: sentence-transformers, loaded by the first build
-        self._exports = exports  # export the question model after a build
+        self._exports = exports  # export the question model and the reader after a build
         self._build_lock = threading.Lock()
         self._builder_lock = threading.Lock()
 
@@ -205,7 +205,7 @@ class Engine:
             )
             self._index = store.load(self.settings.index_dir, builder.weights_sha256, builder.dim)
             if self._exports:
-                self._export_question_model(builder)
+                self._export_models(builder)
             return report
         finally:
             self._build_lock.release()
@@ -218,7 +218,7 @@ class Engine:
                 self._builder = Embedder(s.model, s.dtype, s.batch_size)
             return self._builder
 
-    def _export_question_model(self, builder: Embedder) -> None:
+    def _export_models(self, builder: Embedder) -> None:
         """Export the question model and the reader once; a fallback engine switches to them."""
         exported = onnx_embed.export(self.settings.model, self.settings.index_dir)
         if exported and not isinstance(self.embedder, onnx_embed.OnnxEmbedder):

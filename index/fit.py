@@ -312,12 +312,18 @@ def cross_validate(rows: Rows) -> tuple[np.ndarray, dict]:
     return probabilities, {"folds": per_fold, "mean_of_folds": pooled}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m index.fit", description=__doc__)
+def arguments(prog: str, description: str | None, out: Path) -> argparse.ArgumentParser:
+    """The fitting commands' arguments. Both use the same index folder: the reader's command
+    leaves its out-of-fold scores there, and this one reads them."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("folder", type=Path, help="a SQuAD-style folder: corpus/, questions.jsonl")
     parser.add_argument("--index", type=Path, default=Path(".qabot/fit-index"))
-    parser.add_argument("--out", type=Path, default=MODEL_PATH)
-    args = parser.parse_args(argv)
+    parser.add_argument("--out", type=Path, default=out)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments("python -m index.fit", __doc__, MODEL_PATH).parse_args(argv)
     rows = collect(args.folder, args.index)
     probabilities, report = cross_validate(rows)
     decisions = decide(rows, probabilities)

@@ -18,7 +18,6 @@ About 47 minutes on two cores (bfloat16). The word embeddings stay frozen, so th
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import random
@@ -242,13 +241,9 @@ def out_of_fold_path(index_dir: Path, questions_sha256: str) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     from index.features import reader_margins
-    from index.fit import ask_all, fold_of, questions_sha256
+    from index.fit import arguments, ask_all, fold_of, questions_sha256
 
-    parser = argparse.ArgumentParser(prog="python -m index.reader_train", description=__doc__)
-    parser.add_argument("folder", type=Path, help="a SQuAD-style folder: corpus/, questions.jsonl")
-    parser.add_argument("--index", type=Path, default=Path(".qabot/fit-index"))
-    parser.add_argument("--out", type=Path, default=WEIGHTS_PATH)
-    args = parser.parse_args(argv)
+    args = arguments("python -m index.reader_train", __doc__, WEIGHTS_PATH).parse_args(argv)
 
     def log(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
