@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.memory import peak_rss_mb
 from index.engine import Engine
 from index.settings import EngineSettings
 
@@ -62,7 +62,7 @@ def main() -> None:
         runs.setdefault("total p50", []).append(float(np.percentile(totals, 50)))
         runs.setdefault("total p99", []).append(float(np.percentile(totals, 99)))
     print(f"{len(questions)} questions x {args.repeats} runs, {len(engine._index)} chunks")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mb()
     print(f"peak RSS     {peak:6.0f} MB (the whole process: models, index, questions)")
     for name, values in runs.items():
         print(

@@ -4,7 +4,7 @@ first-question latency of a collection that is not loaded yet.
     .venv/bin/python -m benchmarks.collections [--collections 20] [--json]
 
 Each collection is a small corpus (3 documents of a few paragraphs) under a temporary data
-folder, built once. Peak RSS is measured in fresh processes (ru_maxrss): the model and one
+folder, built once. Peak RSS is measured in fresh processes (VmHWM): the model and one
 collection loaded, against the model and all N loaded, all sharing one embedder; the baseline
 is what a second model in the same process adds, the cost of a model per collection. Latency: the
 first question to a collection that is not in memory (its index read from disk, then the
@@ -16,13 +16,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from benchmarks.memory import peak_rss_mb, rss_now_mb
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -73,19 +74,19 @@ def child(data: Path, loaded: int, count: int) -> dict:
 
     collections = Collections(EngineSettings(), data, cache_size=max(count, 1))
     collections.embedder.embed_query("warm up")
-    base, base_now = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, rss_now()
+    base, base_now = peak_rss_mb(), rss_now_mb()
     for n in range(loaded):
         topic = TOPICS[n % len(TOPICS)][0]
         collections.engine(f"guild/{1000 + n}").answer(QUESTION.format(topic))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    after = rss_now()
+    peak = peak_rss_mb()
+    after = rss_now_mb()
     second_model = 0.0
     if loaded == 1:  # the baseline: what each collection would add with a model of its own
         from index.embed import Embedder
 
         own = Embedder()
         own.embed_query("warm up")
-        second_model = rss_now() - after
+        second_model = rss_now_mb() - after
     return {
         "second_model_mb": round(second_model, 1),
         "loaded": loaded,
@@ -94,14 +95,6 @@ def child(data: Path, loaded: int, count: int) -> dict:
         "rss_now_mb": round(after, 1),
         "model_only_now_mb": round(base_now, 1),
     }
-
-
-def rss_now() -> float:
-    """The resident set now, in MB (VmRSS), beside the peak."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def latency(data: Path, names: list[str]) -> dict:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 from pathlib import Path
 
+from benchmarks.memory import peak_rss_mb
 from benchmarks.timing import times_ms
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -23,10 +23,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 def _emit(payload: dict) -> None:
     print(json.dumps(payload), flush=True)
-
-
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def build(pipeline: str, corpus: Path, workdir: Path, cached: bool) -> dict:
@@ -46,7 +42,7 @@ def build(pipeline: str, corpus: Path, workdir: Path, cached: bool) -> dict:
         result = ours.full_build(workdir / "corpus", index_dir, model)
         result["incremental"] = ours.incremental_build(workdir / "corpus", index_dir, model)
         result["export_s"] = ours.export(index_dir)  # once per index, as `qabot index build` does
-    return {**result, "disk_mb": ours.disk_bytes(index_dir) / 1e6, "peak_rss_mb": _peak_rss_mb()}
+    return {**result, "disk_mb": ours.disk_bytes(index_dir) / 1e6, "peak_rss_mb": peak_rss_mb()}
 
 
 def model_dim(model) -> int:
@@ -71,7 +67,7 @@ def serve(pipeline: str, corpus: Path, index_dir: Path, questions: list[str]) ->
         "embed_ms": [s.embed_ms for s in split],
         "search_ms": [s.search_ms for s in split],
         "answer_ms": [s.answer_ms for s in split],
-        "peak_rss_mb": _peak_rss_mb(),
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 
