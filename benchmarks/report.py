@@ -94,10 +94,18 @@ def write(results: dict, folder: Path) -> None:
     chart(results["summary"], folder / "chart.png")
 
 
+def _flags(flags: dict[str, bool]) -> str:
+    has = ", ".join(flag for flag, present in flags.items() if present) or "none"
+    lacks = ", ".join(flag for flag, present in flags.items() if not present) or "none"
+    return f"The CPU has {has}; it lacks {lacks}. Int8 and bf16 figures depend on these."
+
+
 def markdown(results: dict) -> str:
     summary, m = results["summary"], results["machine"]
     lines = [
         f"# Benchmarks ({m['date']}, {m['cores']} cores, {m['cpu']})",
+        "",
+        _flags(m.get("cpu_flags", {})),
         "",
         f"Medians over {results['repeats']} runs, (min–max) beside them; the machine is shared,"
         f" load average at start {m['load_average_at_start'][0]:.1f}. Ratios compare runs made"
