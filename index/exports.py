@@ -7,7 +7,7 @@ Used for the question model (index.onnx_embed) and the reader (index.reader).
 
 Both are exported the same way (`torch_to_onnx`): transformers' eager attention, through torch's
 TorchScript exporter. Its graph runs faster in ONNX Runtime than the dynamo exporter's graph of
-the same model (which carries SDPA's mask handling): measured paired on this machine, the int8
+the same model (which carries SDPA's mask handling): measured paired on an AVX-512 EPYC, the int8
 reader at 0.78x the time over SciFact's passages, the question model at 0.91x, with the same
 output (largest difference in a question vector 2e-7; SQuAD accuracy 0.6813 against 0.6820).
 Both are served the same way too (`session`).
@@ -74,10 +74,11 @@ def write(path: Path, produce: Callable[[Path], None], family: str) -> None:
 def session(path: Path):
     """An ONNX Runtime session for one question's work: two threads that never spin.
 
-    On this 2-core machine two threads made the question model 2.7 ms a SciFact query instead of
-    3.9 on one. With two questions at once (the bot's worker pool) the median stayed at 4.0 ms
-    and p95 went from 5.5 to 7.6; spinning threads took 2.2 ms alone but 6.0 ms (p95 9-10) two at
-    once: they burn the core the other question needs.
+    On a 2-core EPYC with AVX-512 VNNI, two threads made the question model 2.7 ms a SciFact query
+    instead of 3.9 on one. With two questions at once (the bot's worker pool) the median stayed at
+    4.0 ms and p95 went from 5.5 to 7.6; spinning threads took 2.2 ms alone but 6.0 ms (p95 9-10)
+    two at once: they burn the core the other question needs. On a 2-core EPYC with AVX2 only
+    (Zen 3) the question model takes 6.2-6.8 ms on two threads, 7.0-8.4 on one, 5.0 spinning.
     """
     import onnxruntime
 

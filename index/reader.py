@@ -120,7 +120,8 @@ def shipped_sha256() -> str:
 
 class OnnxReader:
     def __init__(self, onnx_file: Path, tokenizer: Tokenizer):
-        # Two threads: 24 ms instead of 37 for three passages on this 2-core machine.
+        # Two threads: 24 ms instead of 37 for three passages on a 2-core EPYC with AVX-512
+        # VNNI; 70-90 ms on one with AVX2 only, where int8 has no VNNI instructions.
         self.session = exports.session(onnx_file)
         self.tokenizer = tokenizer
 
@@ -216,9 +217,11 @@ def _export(target: Path) -> None:
     7 bits (`reduce_range`) keep the u8 x s8 products from saturating on CPUs without VNNI, where
     ONNX Runtime multiplies in 16 bits. Measured on 1,500 SQuAD questions: accuracy 0.682 against
     0.675 in float32 (answer 0.718 against 0.730, abstain 0.641 against 0.612), 24 ms for three
-    passages against 40 ms in float32 (2 threads). ONNX Runtime's offline BERT fusions (fused
-    attention, skip-layer-norm) made the int8 model slower here (1.12x), so the graph stays as
-    exported and ONNX Runtime optimises it at load.
+    passages against 40 ms in float32 (2 threads) on an EPYC with AVX-512 VNNI. On one with AVX2
+    only it is still the fastest export measured: 67-89 ms over SciFact's passages against 93-125
+    in float32, 69-107 with 8-bit weights and 92-115 with uint8 weights. ONNX Runtime's offline
+    BERT fusions (fused attention, skip-layer-norm) made the int8 model slower (1.12x, AVX-512),
+    so the graph stays as exported and ONNX Runtime optimises it at load.
     """
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
