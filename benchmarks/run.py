@@ -245,11 +245,16 @@ def _live_vectors(workdir: Path) -> Path:
     return folder / VECTORS
 
 
-def _cpu_name() -> str:
+def _cpuinfo(field: str) -> str | None:
+    """The first CPU's `field` line of /proc/cpuinfo, or None."""
     for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
+        if line.startswith(field):
             return line.split(":", 1)[1].strip()
-    return platform.machine()
+    return None
+
+
+def _cpu_name() -> str:
+    return _cpuinfo("model name") or platform.machine()
 
 
 # The instruction sets the figures depend on: int8 and bf16 matrix multiplies run several times
@@ -258,11 +263,8 @@ MATRIX_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16")
 
 
 def _cpu_flags() -> dict[str, bool]:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("flags"):
-            present = set(line.split(":", 1)[1].split())
-            return {flag: flag in present for flag in MATRIX_FLAGS}
-    return {}
+    present = set((_cpuinfo("flags") or "").split())
+    return {flag: flag in present for flag in MATRIX_FLAGS} if present else {}
 
 
 def _machine() -> dict:
