@@ -193,9 +193,7 @@ class _Passage:
 
 def _read_question(question: str, idf: Callable[[str], float]) -> _Question:
     weights = question_weights(question, idf)
-    names = frozenset(
-        t for word in _CAPITALISED.findall(question.strip()) for t in canonical_terms(word)
-    )
+    names = frozenset(canonical_terms(" ".join(_CAPITALISED.findall(question.strip()))))
     ordered = [t for t in canonical_terms(question) if t in weights]
     return _Question(
         weights=weights,
@@ -211,7 +209,7 @@ def _read_question(question: str, idf: Callable[[str], float]) -> _Question:
 
 
 def _new_names(text: str, q: _Question) -> float:
-    names = [t for word in _CAPITALISED.findall(text) for t in canonical_terms(word)]
+    names = canonical_terms(" ".join(_CAPITALISED.findall(text)))  # no term spans a space
     return sum(t not in q.weights for t in names) / len(names) if names else 0.0
 
 

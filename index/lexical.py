@@ -54,20 +54,27 @@ def analyze(text: str) -> list[str]:
 def canonical_terms(text: str) -> list[str]:
     """Like analyze, but an irregular verb form joins its lemma ("fell" and "fall", "froze" and
     "freeze"), which stemming alone does not: for matching a question to sentences."""
-    words = [w for w in _WORD.findall(text.lower()) if w not in _stopwords()]
-    return _stemmer().stemWords([_verb_lemma(w) for w in words])
+    stopwords, lemma = _stopwords(), _verb_lemma
+    return _stemmer().stemWords(
+        [lemma(w) for w in _WORD.findall(text.lower()) if w not in stopwords]
+    )
 
 
 def question_weights(question: str, idf: Callable[[str], float]) -> dict[str, float]:
     """The question's content terms (as canonical_terms gives them), each with the IDF of the
     word as BM25 indexes it."""
-    words = [w for w in _WORD.findall(question.lower()) if w not in QUESTION_WORDS | _stopwords()]
+    words = [w for w in _WORD.findall(question.lower()) if w not in _not_content()]
     stems = _stemmer().stemWords(words)
     canonical = _stemmer().stemWords([_verb_lemma(w) for w in words])
     weights: dict[str, float] = {}
     for term, stem in zip(canonical, stems, strict=True):
         weights.setdefault(term, idf(stem))
     return weights
+
+
+@cache
+def _not_content() -> frozenset[str]:
+    return QUESTION_WORDS | _stopwords()
 
 
 @lru_cache(maxsize=1 << 16)

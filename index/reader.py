@@ -57,30 +57,60 @@ class Read:
     def no_answer(self) -> float:
         return float(self.start[0] + self.end[0])
 
+    @functools.cached_property
+    def _passage(self) -> PassageTokens:
+        return PassageTokens.of(self.encoding)
+
     def margin(self, lo: int, hi: int) -> float:
         """Best span within characters [lo, hi) of the passage, minus the no-answer score."""
-        tokens = passage_tokens(self.encoding, lo, hi)
+        tokens = self._passage.overlapping(lo, hi)
         if tokens is None:
             return NO_SPAN
         first, last = tokens
         start = self.start[first:last][:, None]
         end = self.end[first:last][None, :]
-        size = last - first
-        i, j = np.indices((size, size))
-        allowed = (j >= i) & (j - i < MAX_SPAN)
-        return float(np.where(allowed, start + end, -np.inf).max()) - self.no_answer
+        return float(np.where(_allowed(last - first), start + end, -np.inf).max()) - self.no_answer
+
+
+@dataclass(frozen=True)
+class PassageTokens:
+    """The passage's tokens in an encoding: their positions and character offsets, in order."""
+
+    positions: np.ndarray
+    starts: np.ndarray  # nondecreasing, as are ends
+    ends: np.ndarray
+
+    @classmethod
+    def of(cls, encoding: Encoding) -> PassageTokens:
+        sequences = encoding.sequence_ids
+        if 1 not in sequences:
+            empty = np.zeros(0, dtype=np.int64)
+            return cls(empty, empty, empty)
+        first = sequences.index(1)  # the passage's tokens stand together, after the question's
+        last = len(sequences) - sequences[::-1].index(1)
+        offsets = np.array(encoding.offsets[first:last], dtype=np.int64).reshape(-1, 2)
+        return cls(np.arange(first, last), offsets[:, 0], offsets[:, 1])
+
+    def overlapping(self, lo: int, hi: int) -> tuple[int, int] | None:
+        """The first and one-past-last tokens overlapping characters [lo, hi), or None."""
+        first = int(np.searchsorted(self.ends, lo, side="right"))  # the first ending after lo
+        last = int(np.searchsorted(self.starts, hi, side="left")) - 1  # the last starting before hi
+        if first > last:
+            return None
+        return int(self.positions[first]), int(self.positions[last]) + 1
 
 
 def passage_tokens(encoding: Encoding, lo: int, hi: int) -> tuple[int, int] | None:
     """The first and one-past-last passage tokens overlapping characters [lo, hi), or None."""
-    inside = [
-        i
-        for i, (sequence, (a, b)) in enumerate(
-            zip(encoding.sequence_ids, encoding.offsets, strict=True)
-        )
-        if sequence == 1 and a < hi and b > lo
-    ]
-    return (inside[0], inside[-1] + 1) if inside else None
+    return PassageTokens.of(encoding).overlapping(lo, hi)
+
+
+@functools.cache
+def _allowed(size: int) -> np.ndarray:
+    """Which (start, end) token pairs of a stretch of `size` tokens make a span (end >= start,
+    at most MAX_SPAN tokens)."""
+    i, j = np.indices((size, size))
+    return (j >= i) & (j - i < MAX_SPAN)
 
 
 def tokenizer_for(model_path: Path) -> Tokenizer:

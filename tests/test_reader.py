@@ -127,6 +127,34 @@ def test_a_sentence_past_the_window_gets_no_span(torch_reader) -> None:
     assert read.margin(0, 18) > reader.NO_SPAN
 
 
+@pytest.mark.parametrize(
+    "passage",
+    [
+        PASSAGE,
+        "Größe — naïve café 東京 ﬁne \u200b tabs\tand\nnewlines... «quoted» x " * 40,
+        "The ferry is slow. " * 200,  # cut off by the window
+        "",
+    ],
+)
+def test_a_character_range_finds_the_tokens_a_full_scan_finds(passage: str) -> None:
+    # Margins bisect the passage's token offsets instead of scanning every token per sentence.
+    encoding = reader.encode(reader.tokenizer_for(reader.base_model_path()), "Where?", passage)
+
+    def scan(lo: int, hi: int) -> tuple[int, int] | None:
+        inside = [
+            i
+            for i, (sequence, (a, b)) in enumerate(
+                zip(encoding.sequence_ids, encoding.offsets, strict=True)
+            )
+            if sequence == 1 and a < hi and b > lo
+        ]
+        return (inside[0], inside[-1] + 1) if inside else None
+
+    tokens = reader.PassageTokens.of(encoding)
+    ranges = [(lo, hi) for lo in range(0, len(passage) + 3, 7) for hi in range(lo, lo + 90, 11)]
+    assert all(tokens.overlapping(lo, hi) == scan(lo, hi) for lo, hi in ranges + [(0, 10**6)])
+
+
 def test_training_targets_are_the_gold_span_in_the_right_document_only() -> None:
     from index.reader_train import answer_span
 
