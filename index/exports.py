@@ -11,6 +11,13 @@ the same model (which carries SDPA's mask handling): measured paired on an AVX-5
 reader at 0.78x the time over SciFact's passages, the question model at 0.91x, with the same
 output (largest difference in a question vector 2e-7; SQuAD accuracy 0.6813 against 0.6820).
 Both are served the same way too (`session`).
+
+The question model's graph is then fused (`fuse_bert`: one Attention node per layer, skip-layer-
+norms, bias-GELU; the export takes an attention mask and token types so that attention can fuse).
+The arithmetic is the same (cosine 1.0000000 to the unfused export); on a 2-core EPYC with AVX2
+only it took 0.92-0.93x the time per question, paired over 200 SciFact and 200 SQuAD questions.
+The reader is not fused: fused and then int8 it took 0.965x the time there, and 1.12x on an
+AVX-512 EPYC.
 """
 
 from __future__ import annotations
@@ -90,8 +97,9 @@ def session(path: Path):
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def torch_to_onnx(module, example, target: Path, output: str) -> None:
-    """Write `module` (input_ids -> `output`, any batch and length) as a float32 ONNX file."""
+def torch_to_onnx(module, example, target: Path, output: str, inputs=("input_ids",)) -> None:
+    """Write `module` (`inputs`, as in `example` -> `output`, any batch and length) as a float32
+    ONNX file."""
     import torch
 
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)
@@ -100,14 +108,27 @@ def torch_to_onnx(module, example, target: Path, output: str) -> None:
         warnings.simplefilter("ignore")
         torch.onnx.export(
             module,
-            (example,),
+            example,
             str(target),
-            input_names=["input_ids"],
+            input_names=list(inputs),
             output_names=[output],
-            dynamic_axes={name: {0: "batch", 1: "sequence"} for name in ("input_ids", output)},
+            dynamic_axes={name: {0: "batch", 1: "sequence"} for name in (*inputs, output)},
             opset_version=17,
             dynamo=False,
         )
+
+
+def fuse_bert(path: Path, heads: int, hidden: int) -> dict[str, int]:
+    """Rewrite a float32 BERT export with ONNX Runtime's offline fusions, in place: one Attention
+    node per layer, skip-layer-norms, bias-GELU. Exact (the same arithmetic in fewer nodes); it
+    needs the export to take an attention mask and token types. Returns the fused node counts."""
+    from onnxruntime.transformers import optimizer
+
+    fused = optimizer.optimize_model(
+        str(path), model_type="bert", num_heads=heads, hidden_size=hidden, opt_level=0
+    )
+    fused.save_model_to_file(str(path))
+    return {name: n for name, n in fused.get_fused_operator_statistics().items() if n}
 
 
 def reason(error: Exception) -> object:

@@ -5,8 +5,8 @@ in float32, to one ONNX file, and questions are embedded with `onnxruntime` and 
 package: no torch, transformers or sentence-transformers import, 2-4 ms per question instead of
 11-12 ms (benchmarks/results).
 
-    index_dir/models/embedding-<sha256 of the model's weights>-eager.onnx
-    index_dir/models/embedding-<…>-eager.onnx.sha256    the ONNX file's own sha256
+    index_dir/models/embedding-<sha256 of the model's weights>-fused.onnx
+    index_dir/models/embedding-<…>-fused.onnx.sha256    the ONNX file's own sha256
 
 At load the file must be named for the configured model's weights and match its own checksum;
 otherwise questions fall back to sentence-transformers, with one log line saying why.
@@ -30,7 +30,8 @@ log = logging.getLogger("qabot.embed")
 MODELS_DIR = "models"
 FALLBACK = "questions use sentence-transformers instead"
 WHAT = "question model"
-EXPORT = "eager"  # how the file was exported (index.exports); a new way gets a new file name
+EXPORT = "fused"  # how the file was exported (index.exports); a new way gets a new file name
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,12 @@ class OnnxEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         ids = np.array([self.tokenizer.encode(text).ids], dtype=np.int64)
-        tokens = self.session.run(None, {"input_ids": ids})[0][0]
+        feed = {
+            "input_ids": ids,
+            "attention_mask": np.ones_like(ids),
+            "token_type_ids": np.zeros_like(ids),
+        }
+        tokens = self.session.run(None, feed)[0][0]
         vector = tokens.mean(0)
         return (vector / max(float(np.linalg.norm(vector)), 1e-12)).astype(np.float32)
 
@@ -136,7 +142,8 @@ def export(model: str, index_dir: Path) -> Path | None:
 
 
 def _export(folder: ModelFolder, target: Path) -> None:
-    """The transformer in float32, input_ids -> token vectors; pooling stays in numpy."""
+    """The transformer in float32, (input_ids, attention_mask, token_type_ids) -> token vectors,
+    with ONNX Runtime's BERT fusions (exports.fuse_bert); pooling stays in numpy."""
     import torch
     from transformers import AutoModel
     from transformers.utils import logging as transformers_logging
@@ -151,9 +158,13 @@ def _export(folder: ModelFolder, target: Path) -> None:
             super().__init__()
             self.model = model
 
-        def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
-            return self.model(input_ids=input_ids).last_hidden_state
+        def forward(self, input_ids, attention_mask, token_type_ids) -> torch.Tensor:
+            return self.model(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
 
     tokenizer = Tokenizer.from_file(str(folder.path / "tokenizer.json"))
-    example = torch.tensor([tokenizer.encode("An example question for the export?").ids])
-    exports.torch_to_onnx(TokenVectors(), example, target, "tokens")
+    ids = torch.tensor([tokenizer.encode("An example question for the export?").ids])
+    example = (ids, torch.ones_like(ids), torch.zeros_like(ids))
+    exports.torch_to_onnx(TokenVectors(), example, target, "tokens", INPUTS)
+    exports.fuse_bert(target, model.config.num_attention_heads, model.config.hidden_size)

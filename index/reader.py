@@ -250,8 +250,9 @@ def _export(target: Path) -> None:
     passages against 40 ms in float32 (2 threads) on an EPYC with AVX-512 VNNI. On one with AVX2
     only it is still the fastest export measured: 71-92 ms over SciFact's passages against 113-125
     in float32, 78-107 with 8-bit weights and 103-115 with uint8 weights. ONNX Runtime's offline
-    BERT fusions (fused attention, skip-layer-norm) made the int8 model slower (1.12x, AVX-512),
-    so the graph stays as exported and ONNX Runtime optimises it at load.
+    BERT fusions (fused attention, skip-layer-norm) made the int8 model slower (1.12x, AVX-512)
+    or barely faster (0.965x, AVX2 only), so the graph stays as exported and ONNX Runtime
+    optimises it at load.
     """
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -265,7 +266,7 @@ def _export(target: Path) -> None:
     level = root.level
     root.setLevel(logging.ERROR)  # the quantiser's advice to pre-process goes to the root logger
     try:
-        exports.torch_to_onnx(model, example, float32, "logits")
+        exports.torch_to_onnx(model, (example,), float32, "logits")
         quantize_dynamic(
             str(float32),
             str(target),

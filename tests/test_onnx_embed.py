@@ -8,6 +8,7 @@ import logging
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -67,8 +68,16 @@ def test_the_file_is_named_for_the_model_weights(exported_model: Path) -> None:
     from index.embed import resolve_model_path, weights_sha256
 
     sha = weights_sha256(resolve_model_path(BUNDLED_MODEL))
-    assert exported_model.name == f"embedding-{sha}-eager.onnx"
+    assert exported_model.name == f"embedding-{sha}-fused.onnx"
     assert exported_model.with_name(exported_model.name + ".sha256").read_text().strip()
+
+
+def test_the_export_runs_one_fused_attention_node_per_layer(exported_model: Path) -> None:
+    import onnx
+
+    nodes = Counter(node.op_type for node in onnx.load(str(exported_model)).graph.node)
+    assert nodes["Attention"] == 6 and nodes["SkipLayerNormalization"] == 12, nodes
+    assert "Softmax" not in nodes, nodes
 
 
 def test_a_missing_file_falls_back_with_one_log_line(tmp_path: Path, caplog) -> None:
