@@ -26,7 +26,7 @@ import numpy as np
 
 from benchmarks.cache import CACHE_DIR
 from benchmarks.corpora import SCIFACT, make_tier
-from index import onnx_embed
+from index import exports, onnx_embed
 from index.settings import BUNDLED_MODEL, EngineSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,24 +58,12 @@ def queries(limit: int = 300) -> list[str]:
 
 
 def int8_copy(index_dir: Path) -> Path:
-    """The exported (fused) model with int8 weights, per output channel in 7 bits, as the reader's:
-    dynamic quantisation of its MatMul and Attention nodes."""
-    import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
+    """The exported (fused) model with int8 weights in its MatMul and Attention nodes, per output
+    channel in 7 bits, as the reader's (index.exports.int8_weights)."""
     source = next((index_dir / onnx_embed.MODELS_DIR).glob("embedding-*.onnx"))
     target = WORK / f"{source.stem}-int8.onnx"
     if not target.exists():
-        quantize_dynamic(
-            str(source),
-            str(target),
-            per_channel=True,
-            reduce_range=True,
-            weight_type=QuantType.QInt8,
-            op_types_to_quantize=["MatMul", "Attention"],
-            # shape inference can't type the fused nodes' outputs: they are float32
-            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-        )
+        exports.int8_weights(source, target, ("MatMul", "Attention"))
     return target
 
 
