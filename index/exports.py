@@ -97,7 +97,9 @@ def session(path: Path):
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def torch_to_onnx(module, example, target: Path, output: str, inputs=("input_ids",)) -> None:
+def torch_to_onnx(
+    module, example: tuple, target: Path, output: str, inputs: tuple[str, ...] = ("input_ids",)
+) -> None:
     """Write `module` (`inputs`, as in `example` -> `output`, any batch and length) as a float32
     ONNX file."""
     import torch
@@ -118,17 +120,15 @@ def torch_to_onnx(module, example, target: Path, output: str, inputs=("input_ids
         )
 
 
-def fuse_bert(path: Path, heads: int, hidden: int) -> dict[str, int]:
+def fuse_bert(path: Path, heads: int, hidden: int) -> None:
     """Rewrite a float32 BERT export with ONNX Runtime's offline fusions, in place: one Attention
     node per layer, skip-layer-norms, bias-GELU. Exact (the same arithmetic in fewer nodes); it
-    needs the export to take an attention mask and token types. Returns the fused node counts."""
+    needs the export to take an attention mask and token types."""
     from onnxruntime.transformers import optimizer
 
-    fused = optimizer.optimize_model(
+    optimizer.optimize_model(
         str(path), model_type="bert", num_heads=heads, hidden_size=hidden, opt_level=0
-    )
-    fused.save_model_to_file(str(path))
-    return {name: n for name, n in fused.get_fused_operator_statistics().items() if n}
+    ).save_model_to_file(str(path))
 
 
 def int8_weights(source: Path, target: Path, op_types: tuple[str, ...] = ()) -> None:

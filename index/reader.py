@@ -244,14 +244,13 @@ def export(index_dir: Path) -> Path | None:
 def _export(target: Path) -> None:
     """float32 export, then int8 weights per output channel, in 7 bits (index.exports).
 
-    Measured on 1,500 SQuAD questions: accuracy 0.682 against
-    0.675 in float32 (answer 0.718 against 0.730, abstain 0.641 against 0.612), 24 ms for three
-    passages against 40 ms in float32 (2 threads) on an EPYC with AVX-512 VNNI. On one with AVX2
-    only it is still the fastest export measured: 71-92 ms over SciFact's passages against 113-125
-    in float32, 78-107 with 8-bit weights and 103-115 with uint8 weights. ONNX Runtime's offline
-    BERT fusions (fused attention, skip-layer-norm) made the int8 model slower (1.12x, AVX-512)
-    or barely faster (0.965x, AVX2 only), so the graph stays as exported and ONNX Runtime
-    optimises it at load.
+    Measured on 1,500 SQuAD questions: accuracy 0.682 against 0.675 in float32 (answer 0.718
+    against 0.730, abstain 0.641 against 0.612), 24 ms for three passages against 40 ms in
+    float32 (2 threads) on an EPYC with AVX-512 VNNI. On one with AVX2 only it is still the
+    fastest export measured: 71-92 ms over SciFact's passages against 113-125 in float32, 78-107
+    with 8-bit weights and 103-115 with uint8 weights. ONNX Runtime's offline BERT fusions (fused
+    attention, skip-layer-norm) made the int8 model slower (1.12x, AVX-512) or barely faster
+    (0.965x, AVX2 only), so the graph stays as exported and ONNX Runtime optimises it at load.
     """
     import torch
 
