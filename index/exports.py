@@ -85,7 +85,7 @@ def session(path: Path):
     instead of 3.9 on one. With two questions at once (the bot's worker pool) the median stayed at
     4.0 ms and p95 went from 5.5 to 7.6; spinning threads took 2.2 ms alone but 6.0 ms (p95 9-10)
     two at once: they burn the core the other question needs. On a 2-core EPYC with AVX2 only
-    (Zen 3) the question model takes 6.2-6.8 ms on two threads, 7.0-8.4 on one, 5.0 spinning.
+    (Zen 3) the unfused question model took 6.2-6.8 ms on two threads, 7.0-8.4 on one, 5.0 spinning.
     """
     import onnxruntime
 
