@@ -39,8 +39,8 @@ lint format:
 
 # Fit the answer-or-abstain model again (index/data/answer_model.json); see README.
 fit: $(STAMP)
-	$(BIN)/python -m index.reader_train ../shared/eval/squad2-dev-half
-	$(BIN)/python -m index.fit ../shared/eval/squad2-dev-half
+	$(BIN)/python -m index.training.reader_train ../shared/eval/squad2-dev-half
+	$(BIN)/python -m index.training.fit ../shared/eval/squad2-dev-half
 
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'

@@ -17,7 +17,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from index.ingest import list_corpus, read_documents
+from index.build.ingest import list_corpus, read_documents
 from index.models import Answer, Citation
 
 TOP_K = 4
@@ -41,7 +41,7 @@ def load_model():
 
 def cache_namespace() -> str:
     """Cached baseline vectors are keyed apart from ours: the same model, its own encode path."""
-    from index.embed import resolve_model_path, weights_sha256
+    from index.modelfiles import resolve_model_path, weights_sha256
     from index.settings import BUNDLED_MODEL
 
     return weights_sha256(resolve_model_path(BUNDLED_MODEL)) + ":sentence-transformers-encode"

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embed import Embedder
-from index.store import StoredIndex, search_text, sentence_spans
+from index.build.embed import Embedder
+from index.build.keys import search_text, sentence_spans
+from index.store import StoredIndex
 
 CACHE_DIR = Path(__file__).parent / ".cache"
 Spans = list[tuple[int, int]]

@@ -51,7 +51,7 @@ def corpus_text(n: int, doc: int) -> str:
 
 
 def make(data: Path, count: int) -> list[str]:
-    from index.collections import Collections
+    from index.library.collections import Collections
     from index.settings import EngineSettings
 
     collections = Collections(EngineSettings(), data, cache_size=count)
@@ -69,7 +69,7 @@ def make(data: Path, count: int) -> list[str]:
 def child(data: Path, loaded: int, count: int) -> dict:
     """In a fresh process: load `loaded` collections (sharing one model), ask one question
     each; report peak RSS."""
-    from index.collections import Collections
+    from index.library.collections import Collections
     from index.settings import EngineSettings
 
     collections = Collections(EngineSettings(), data, cache_size=max(count, 1))
@@ -82,7 +82,7 @@ def child(data: Path, loaded: int, count: int) -> dict:
     after = rss_now_mb()
     second_model = 0.0
     if loaded == 1:  # the baseline: what each collection would add with a model of its own
-        from index.embed import Embedder
+        from index.build.embed import Embedder
 
         own = Embedder()
         own.embed_query("warm up")
@@ -99,7 +99,7 @@ def child(data: Path, loaded: int, count: int) -> dict:
 
 def latency(data: Path, names: list[str]) -> dict:
     """Cold: the first question to a collection not in memory. Warm: the next question."""
-    from index.collections import Collections
+    from index.library.collections import Collections
     from index.settings import EngineSettings
 
     collections = Collections(EngineSettings(), data, cache_size=1)

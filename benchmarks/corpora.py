@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.cache import CACHE_DIR
-from index.chunk import chunk_document
-from index.ingest import list_corpus, read_documents
+from index.build.chunk import chunk_document
+from index.build.ingest import list_corpus, read_documents
 
 SCIFACT = Path("/work/shared/bench/scifact")
 TIERS = {"smoke": 50, "1k": 1_000, "10k": 9_281, "100k": 100_000}  # 10k: all of SciFact

@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from index.formats import extract
-from index.formats.sandbox import Sandbox
+from index.build.formats import extract
+from index.build.formats.sandbox import Sandbox
 from tests import documents as files
 from tests.conftest import ARTICLE
 
@@ -76,9 +76,9 @@ def throughput(repeat: int) -> list[str]:
 
 def build_share(copies: int) -> list[str]:
     """One fresh build of a mixed corpus with the real model: where the time goes."""
-    import index.build as build_module
-    from index.build import build_index
-    from index.embed import Embedder
+    import index.build.incremental as build_module
+    from index.build.embed import Embedder
+    from index.build.incremental import build_index
 
     spent = {"extract": 0.0}
     original = build_module.read_documents

@@ -18,9 +18,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from index.context import Context, Turn
 from index.engine import Engine
 from index.models import Answer
+from index.query.context import Context, Turn
 from index.settings import EngineSettings
 
 ROOT = Path(__file__).resolve().parent.parent

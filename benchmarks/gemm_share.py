@@ -27,7 +27,7 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-BATCH = 8  # the engine's build batch (index.embed.Embedder)
+BATCH = 8  # the engine's build batch (index.build.embed.Embedder)
 
 
 def model_flops(lengths: list[int], width: int, layers: int) -> float:
@@ -65,8 +65,8 @@ def main() -> None:
 
     from benchmarks.corpora import make_tier
     from benchmarks.probes import _texts
-    from index.build import build_index
-    from index.embed import Embedder
+    from index.build.embed import Embedder
+    from index.build.incremental import build_index
 
     tier = make_tier(args.tier)
     embedder = Embedder(dtype="float32")

@@ -9,8 +9,8 @@ from pathlib import Path
 from benchmarks.baseline import Timings
 from benchmarks.cache import CachedEmbedder, VectorCache
 from index import store
-from index.build import build_index
-from index.embed import Embedder
+from index.build.embed import Embedder
+from index.build.incremental import build_index
 from index.engine import Engine, export_models
 from index.settings import BUNDLED_MODEL, EngineSettings
 
@@ -27,7 +27,7 @@ def full_build(corpus_dir: Path, index_dir: Path, model) -> dict[str, float]:
 
 def incremental_build(corpus_dir: Path, index_dir: Path, model) -> dict[str, float]:
     """Change one document's text in one file, then rebuild on top of the previous index."""
-    previous = store.load(index_dir, model.weights_sha256, model.dim)
+    previous = store.load_index(index_dir, model.weights_sha256, model.dim)
     file = sorted(corpus_dir.rglob("*.jsonl"))[len(list(corpus_dir.rglob("*.jsonl"))) // 2]
     lines = file.read_text().splitlines()
     record = json.loads(lines[0])

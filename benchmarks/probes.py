@@ -25,9 +25,9 @@ QUERIES = 60
 
 
 def _texts(corpus: Path, limit: int = SAMPLE) -> list[str]:
-    from index.chunk import chunk_document
-    from index.ingest import list_corpus, read_documents
-    from index.store import search_text
+    from index.build.chunk import chunk_document
+    from index.build.ingest import list_corpus, read_documents
+    from index.build.keys import search_text
 
     files, _ = list_corpus(corpus)
     texts: list[str] = []
@@ -63,7 +63,7 @@ def direct_query(model, tokenizer, text: str) -> np.ndarray:
 def embed_probe(corpus: Path, questions: list[str]) -> dict:
     import torch
 
-    from index.embed import Embedder
+    from index.build.embed import Embedder
 
     engine = Embedder(dtype="float32")
     st, bert = engine.model, engine.model[0].auto_model
@@ -131,7 +131,7 @@ def faiss_probe(index_path: Path, questions: list[str]) -> dict:
     """
     import faiss
 
-    from index.embed import Embedder
+    from index.build.embed import Embedder
 
     chunks = faiss.read_index(str(index_path))
     vectors = chunks.reconstruct_n(0, chunks.ntotal)
@@ -235,7 +235,7 @@ def _answer_ms(engine, questions: list[str]) -> dict[str, float]:
 
 def burn(corpus: Path, _: list[str]) -> dict:
     """Embed the corpus's chunks in a loop until killed (the busy neighbour of the probe)."""
-    from index.embed import Embedder
+    from index.build.embed import Embedder
 
     embedder, texts = Embedder(), _texts(corpus, limit=32)
     embedder.embed(texts[:8])
@@ -251,8 +251,8 @@ def chunk_probe(corpus: Path, _: list[str]) -> dict:
     """Seconds to chunk one large real text file, and the benchmark corpus."""
     import gzip
 
-    from index.chunk import chunk_document
-    from index.ingest import list_corpus, parse_text_document, read_documents
+    from index.build.chunk import chunk_document
+    from index.build.ingest import list_corpus, parse_text_document, read_documents
 
     files, _ = list_corpus(corpus)
     documents = [d for f in files for d in read_documents(f)[0]]

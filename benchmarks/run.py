@@ -64,16 +64,16 @@ def _worker(
 
 
 def _model_namespace() -> str:
-    from index.embed import resolve_model_path, weights_sha256
+    from index.modelfiles import resolve_model_path, weights_sha256
     from index.settings import BUNDLED_MODEL
 
     return weights_sha256(resolve_model_path(BUNDLED_MODEL))
 
 
 def _missing_vectors(tier: Tier, cache: VectorCache) -> int:
-    from index.chunk import chunk_document
-    from index.ingest import list_corpus, read_documents
-    from index.store import search_text, sentence_spans
+    from index.build.chunk import chunk_document
+    from index.build.ingest import list_corpus, read_documents
+    from index.build.keys import search_text, sentence_spans
 
     files, _ = list_corpus(tier.folder)
     chunks = [c for f in files for d in read_documents(f)[0] for c in chunk_document(d)]
@@ -103,7 +103,7 @@ def _seed(folders: list[Path], cache: VectorCache) -> None:
 
     for folder in folders:
         manifest = store.read_manifest(folder)
-        index = store.load(folder, manifest["model_sha256"], manifest["dim"])
+        index = store.load_index(folder, manifest["model_sha256"], manifest["dim"])
         print(f"seeded {seed_from_index(cache, index)} vectors from {folder}", flush=True)
 
 
@@ -238,7 +238,7 @@ def _live_index(workdir: Path) -> Path:
 
 
 def _live_vectors(workdir: Path) -> Path:
-    from index.store import VECTORS, live_folder
+    from index.store.layout import VECTORS, live_folder
 
     folder = live_folder(workdir / "index")
     assert folder is not None

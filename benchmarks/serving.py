@@ -26,7 +26,8 @@ import numpy as np
 
 from benchmarks.cache import CACHE_DIR
 from benchmarks.corpora import SCIFACT, make_tier
-from index import exports, onnx_embed
+from index import exports
+from index.query import onnx_embed
 from index.settings import BUNDLED_MODEL, EngineSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +69,7 @@ def int8_copy(index_dir: Path) -> Path:
 
 
 def question_embedders(index_dir: Path) -> dict[str, object]:
-    from index.embed import Embedder
+    from index.build.embed import Embedder
 
     folder = onnx_embed.ModelFolder.of(BUNDLED_MODEL)
     exported = onnx_embed.load(BUNDLED_MODEL, index_dir)

@@ -16,9 +16,9 @@ from dataclasses import dataclass, replace
 
 from bot import limits, render
 from bot.feedback import FeedbackStore
-from index.context import MAX_TURNS, Context, Turn
 from index.engine import MAX_QUESTION_CHARS, Engine
 from index.models import Answer, Citation
+from index.query.context import MAX_TURNS, Context, Turn
 
 THREAD_NAME = 100  # Discord's limit on a thread's name
 _BUTTON = re.compile(r"qabot:passages:(?P<key>[0-9a-f]{12})")

@@ -110,7 +110,7 @@ def _paths(parser: argparse.ArgumentParser) -> None:
 
 
 def _settings(args: argparse.Namespace, **overrides) -> EngineSettings:
-    from index.collections import settings_for
+    from index.library.collections import settings_for
 
     settings = EngineSettings.from_env(args.corpus, args.index, **overrides)
     return settings_for(settings, getattr(args, "collection", None))
@@ -123,16 +123,16 @@ def _open(args: argparse.Namespace, settings: EngineSettings | None = None):
 
 
 def _build(args: argparse.Namespace) -> int:
-    from index.build import build_index
-    from index.embed import Embedder
+    from index.build.embed import Embedder
+    from index.build.incremental import build_index
     from index.engine import export_models
     from index.errors import IndexCorrupt, IndexMissing
-    from index.store import load
+    from index.store import load_index
 
     settings = _settings(args, progress=sys.stderr.isatty() and not args.json)
     embedder = Embedder(settings.model, settings.dtype, settings.batch_size)
     try:
-        previous = load(settings.index_dir, embedder.weights_sha256, embedder.dim)
+        previous = load_index(settings.index_dir, embedder.weights_sha256, embedder.dim)
     except IndexMissing:
         previous = None
     except IndexCorrupt as error:
@@ -205,7 +205,7 @@ def _show(args: argparse.Namespace) -> int:
     """The document's text, UTF-8 with nothing added: passage == text[start:end] holds on it."""
     from index import store
 
-    index = store.read(_settings(args).index_dir)
+    index = store.read_index(_settings(args).index_dir)
     try:
         text = index.document_text(args.doc)
     finally:

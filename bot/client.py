@@ -15,8 +15,8 @@ from bot.config import Settings
 from bot.feedback import FeedbackStore
 from bot.reindex import Reindexer
 from bot.scope import Scopes
-from index.collections import DEFAULT, Collections
 from index.engine import Engine
+from index.library.collections import DEFAULT, Collections
 
 log = logging.getLogger("qabot.bot")
 

@@ -37,7 +37,7 @@ def add_docs_commands(commands, paths: Callable[[argparse.ArgumentParser], None]
 
 
 def _collection(args: argparse.Namespace):
-    from index.collections import DEFAULT, from_env
+    from index.library.collections import DEFAULT, from_env
 
     settings = EngineSettings.from_env(args.corpus, args.index)
     collections = from_env(settings)
@@ -47,7 +47,7 @@ def _collection(args: argparse.Namespace):
 
 
 def _allow():
-    from index.fetch import Allow
+    from index.library.fetch import Allow
 
     return Allow.parse(os.environ.get("QABOT_FETCH_ALLOW", ""))
 
@@ -65,13 +65,13 @@ def _rebuild(collections, name: str) -> None:
 
 
 def _add(args: argparse.Namespace) -> int:
-    from index import intake
+    from index.library import intake
 
     collections, name = _collection(args)
     source: str = args.source
     with collections.changing(name) as paths:
         if source.startswith(("http://", "https://")):
-            from index.fetch import Fetched, fetch
+            from index.library.fetch import Fetched, fetch
 
             got = asyncio.run(fetch(source, _allow()))
             assert isinstance(got, Fetched)
@@ -89,7 +89,7 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _remove(args: argparse.Namespace) -> int:
-    from index import intake
+    from index.library import intake
 
     collections, name = _collection(args)
     with collections.changing(name) as paths:
@@ -100,7 +100,7 @@ def _remove(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from index import intake
+    from index.library import intake
 
     collections, name = _collection(args)
     records = intake.listing(collections.paths(name))
@@ -113,7 +113,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _refresh(args: argparse.Namespace) -> int:
-    from index import intake
+    from index.library import intake
 
     collections, name = _collection(args)
     with collections.changing(name) as paths:

@@ -12,7 +12,6 @@ from bot import limits
 from bot.citations import compact_line, in_reading_order, link, locator
 from bot.feedback import FeedbackSummary
 from bot.gaps import Gap
-from index.answer import NOT_FOUND
 from index.models import (
     Answer,
     BuildReport,
@@ -22,6 +21,7 @@ from index.models import (
     citation_link,
     format_sources,
 )
+from index.query.answer import NOT_FOUND
 
 ANSWERED = discord.Colour(0x3BA55D)
 ABSTAINED = discord.Colour(0x99AAB5)

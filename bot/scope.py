@@ -17,9 +17,9 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.feedback import FeedbackStore
-from index.collections import DEFAULT, Collections
 from index.engine import Engine
 from index.errors import QabotError
+from index.library.collections import DEFAULT, Collections
 
 NO_DM_COLLECTION = "I don't answer in direct messages; ask me in a server channel."
 

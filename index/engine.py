@@ -14,16 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-from index import onnx_embed, store
-from index import reader as reader_model
-from index.answer import citation_of, compose_answer
-from index.answer_model import AnswerModel, load_model
-from index.build import build_index
-from index.context import Context, with_context
-from index.embed import Embedder
+from index import store
+from index.build.embed import Embedder
+from index.build.incremental import build_index
+from index.build.ingest import corpus_hashes
 from index.errors import BuildInProgress, IndexCorrupt, IndexMissing, QuestionError
-from index.features import CANDIDATE_PASSAGES
-from index.ingest import corpus_hashes
 from index.lexical import question_terms
 from index.models import (
     Answer,
@@ -34,8 +29,14 @@ from index.models import (
     IndexStatus,
     StageTimes,
 )
-from index.reader import OnnxReader, TorchReader
-from index.retrieve import rank, retrieve
+from index.query import onnx_embed
+from index.query import reader as reader_model
+from index.query.answer import citation_of, compose_answer
+from index.query.answer_model import AnswerModel, load_model
+from index.query.context import Context, with_context
+from index.query.features import CANDIDATE_PASSAGES
+from index.query.reader import OnnxReader, TorchReader
+from index.query.retrieve import rank, retrieve
 from index.settings import EngineSettings
 
 # progress(done, total) is called from the building thread as files are processed.
@@ -93,7 +94,7 @@ class Engine:
         if exports and store.live_folder(settings.index_dir) is not None:
             # Checksums and file reads release the GIL: read the index while the model loads.
             with ThreadPoolExecutor(max_workers=1) as pool:
-                reading = pool.submit(store.read, settings.index_dir)
+                reading = pool.submit(store.read_index, settings.index_dir)
                 questions = onnx_embed.load(settings.model, settings.index_dir)
                 index = reading.result()
             builder = None
@@ -203,7 +204,9 @@ class Engine:
             report = build_index(
                 self.settings.corpus_dir, self.settings.index_dir, builder, self._index, progress
             )
-            self._index = store.load(self.settings.index_dir, builder.weights_sha256, builder.dim)
+            self._index = store.load_index(
+                self.settings.index_dir, builder.weights_sha256, builder.dim
+            )
             if self._exports:
                 self._export_models(builder)
             return report
@@ -285,14 +288,14 @@ def _read_or_build(
     settings: EngineSettings, builder: Embedder, build_if_missing: bool, exports: bool
 ) -> store.StoredIndex:
     try:
-        return store.read(settings.index_dir)
+        return store.read_index(settings.index_dir)
     except IndexMissing:
         if not build_if_missing:
             raise
     build_index(settings.corpus_dir, settings.index_dir, builder, None)
     if exports:
         export_models(settings.model, settings.index_dir)
-    return store.read(settings.index_dir)
+    return store.read_index(settings.index_dir)
 
 
 def export_models(model: str, index_dir: Path) -> None:

@@ -3,7 +3,7 @@
     index_dir/models/<name>.onnx
     index_dir/models/<name>.onnx.sha256    the file's own sha256
 
-Used for the question model (index.onnx_embed) and the reader (index.reader).
+Used for the question model (index.query.onnx_embed) and the reader (index.query.reader).
 
 Both are exported the same way (`torch_to_onnx`): transformers' eager attention, through torch's
 TorchScript exporter. Its graph runs faster in ONNX Runtime than the dynamo exporter's graph of

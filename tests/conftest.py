@@ -57,7 +57,7 @@ def fake_embedder() -> FakeEmbedder:
 
 @pytest.fixture(scope="session")
 def embedder():
-    from index.embed import Embedder
+    from index.build.embed import Embedder
 
     return Embedder()
 
@@ -66,7 +66,7 @@ def embedder():
 def exported_model(tmp_path_factory) -> Path:
     """The question model and the reader, exported to ONNX once for the session by the real
     exports (~15 s); returns the question model's file (the reader's lies beside it)."""
-    from index import onnx_embed, reader
+    from index.query import onnx_embed, reader
     from index.settings import BUNDLED_MODEL
 
     folder = tmp_path_factory.mktemp("exported")

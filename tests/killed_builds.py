@@ -122,7 +122,7 @@ def served_version(index: Path) -> str:
         code = main(["ask", "--json", "--index", str(index), QUESTION])
     assert code == 0 and not err.getvalue(), err.getvalue()
     answer = json.loads(out.getvalue())
-    stored = store.read(index)  # every file's checksum
+    stored = store.read_index(index)  # every file's checksum
     files = set(stored.manifest["files"])
     matches = [v for v, names in VERSIONS.items() if files == {ARTICLE.name, *names}]
     assert len(matches) == 1, f"a mix of versions is served: {sorted(files)}"
@@ -191,7 +191,7 @@ def _serve(corpus: str, index: str) -> None:
 
     torch.set_num_threads(1)  # no OpenMP pool in this process: forked children can use torch
     from bot import cli
-    from index import embed
+    from index.build import embed
 
     model = embed.Embedder()
     embed.Embedder = lambda *args, **kwargs: model  # type: ignore[misc]

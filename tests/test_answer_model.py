@@ -8,9 +8,9 @@ from dataclasses import replace
 
 import pytest
 
-from index.answer_model import MODEL_PATH, load_model, resolve_bar
 from index.engine import Engine
 from index.errors import QabotError
+from index.query.answer_model import MODEL_PATH, load_model, resolve_bar
 
 LEVELS = {"lenient": 0.2, "balanced": 0.35, "strict": 0.55}
 

@@ -3,11 +3,17 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.chunk import PREFIX_PIECES, TARGET_PIECES, TITLE_PIECES, chunk_document, model_window
-from index.ingest import parse_text_document
+from index.build.chunk import (
+    PREFIX_PIECES,
+    TARGET_PIECES,
+    TITLE_PIECES,
+    chunk_document,
+    model_window,
+)
+from index.build.ingest import parse_text_document
+from index.build.keys import search_text, sentence_spans
 from index.models import Chunk
 from index.sentences import split_sentences
-from index.store import search_text, sentence_spans
 from tests.conftest import ARTICLE
 
 WORDS = st.sampled_from(["alpha", "beta", "Gamma", "delta", "U.S.", "(Regnum, July 29)", "3.5"])

@@ -26,11 +26,13 @@ def shared_model(monkeypatch, embedder, exported_model):
     """The CLI would load and export the model itself; reuse the session's copies to keep the
     suite fast (tests/test_onnx_embed.py tests the export)."""
     monkeypatch.setattr("index.engine.Embedder", lambda *args, **kwargs: embedder)
-    monkeypatch.setattr("index.embed.Embedder", lambda *args, **kwargs: embedder)
+    monkeypatch.setattr("index.build.embed.Embedder", lambda *args, **kwargs: embedder)
     monkeypatch.setattr(
-        "index.onnx_embed.export", lambda model, index: share_exported(exported_model, index)
+        "index.query.onnx_embed.export", lambda model, index: share_exported(exported_model, index)
     )
-    monkeypatch.setattr("index.reader.export", lambda index: share_exported(exported_model, index))
+    monkeypatch.setattr(
+        "index.query.reader.export", lambda index: share_exported(exported_model, index)
+    )
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

@@ -24,8 +24,8 @@ PAGE = {"body": "Ferry Notes\n\nThe ferry to the island leaves at seven every mo
 @pytest.fixture(autouse=True)
 def shared_model(monkeypatch, embedder):
     monkeypatch.setattr("index.engine.Embedder", lambda *args, **kwargs: embedder)
-    monkeypatch.setattr("index.embed.Embedder", lambda *args, **kwargs: embedder)
-    monkeypatch.setattr("index.collections.Embedder", lambda *args, **kwargs: embedder)
+    monkeypatch.setattr("index.build.embed.Embedder", lambda *args, **kwargs: embedder)
+    monkeypatch.setattr("index.library.collections.Embedder", lambda *args, **kwargs: embedder)
 
 
 @pytest.fixture(autouse=True)

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from index.collections import (
+from index.errors import BuildInProgress
+from index.library.collections import (
     DEFAULT,
     CollectionError,
     Collections,
     EmptyCollection,
     guild_collection,
 )
-from index.errors import BuildInProgress
 from index.settings import EngineSettings
 
 ALPHA = (

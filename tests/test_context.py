@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from index.context import MAX_TURNS, Context, Turn, with_context
+from index.query.context import MAX_TURNS, Context, Turn, with_context
 
 FOLLOWUPS = Path(__file__).parent / "data" / "followups.jsonl"
 

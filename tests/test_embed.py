@@ -55,9 +55,9 @@ def test_a_span_past_the_window_is_embedded_on_its_own_not_as_the_whole_text(emb
 
 
 def test_each_sentence_vector_pools_its_own_tokens_in_the_chunk(embedder):
-    from index.chunk import chunk_document
-    from index.ingest import parse_text_document
-    from index.store import search_text, sentence_spans
+    from index.build.chunk import chunk_document
+    from index.build.ingest import parse_text_document
+    from index.build.keys import search_text, sentence_spans
     from tests.test_chunk import SCIENCE
 
     # One old chunk of 380 word pieces: its last sentences fell past the window.

@@ -24,7 +24,7 @@ TOKYO = "What did Tokyo urge Japanese citizens to do?"
 @pytest.fixture
 def cli_model(monkeypatch, embedder, exported_model) -> None:
     """The CLI with the session's model, and its export put in place as a build would."""
-    monkeypatch.setattr("index.embed.Embedder", lambda *args, **kwargs: embedder)
+    monkeypatch.setattr("index.build.embed.Embedder", lambda *args, **kwargs: embedder)
     monkeypatch.setattr("index.engine.Embedder", lambda *args, **kwargs: embedder)
 
     def export(model: str, index: Path) -> Path | None:
@@ -33,8 +33,8 @@ def cli_model(monkeypatch, embedder, exported_model) -> None:
             return share_exported(exported_model, index)
         return None
 
-    monkeypatch.setattr("index.onnx_embed.export", export)
-    monkeypatch.setattr("index.reader.export", lambda index: export("", index))
+    monkeypatch.setattr("index.query.onnx_embed.export", export)
+    monkeypatch.setattr("index.query.reader.export", lambda index: export("", index))
 
 
 def mount(*args: str) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 
-from index.fetch import Allow, Fetched, FetchError, Unchanged, fetch, is_public
+from index.library.fetch import Allow, Fetched, FetchError, Unchanged, fetch, is_public
 
 TEXT = "Harbor Notes\n\nThe ferry to the island leaves at seven every morning.\n"
 LIMIT = 4096

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from index.fit import FOLDS, Rows, decide, figures, fold_of, levels
+from index.training.fit import FOLDS, Rows, decide, figures, fold_of, levels
 
 
 def _rows() -> Rows:

@@ -44,7 +44,7 @@ def six_documents(tmp_path_factory) -> Path:
 
 
 def test_the_sample_splits_into_documents_on_both_sides_of_the_reader_folds(six_documents):
-    from index.fit import fold_of
+    from index.training.fit import fold_of
 
     records = [json.loads(line) for line in (six_documents / "questions.jsonl").open()]
     documents = np.asarray([r["doc"] for r in records])
@@ -59,8 +59,9 @@ def test_the_sample_splits_into_documents_on_both_sides_of_the_reader_folds(six_
 
 
 def test_reader_training_then_fitting_write_checked_models_that_load(six_documents, tmp_path):
-    from index import answer_model, fit, reader, reader_train
-    from index.features import FEATURES
+    from index.query import answer_model, reader, span_model
+    from index.query.features import FEATURES
+    from index.training import fit, reader_train
 
     index = tmp_path / "fit-index"
     weights = tmp_path / "reader.safetensors"
@@ -69,7 +70,7 @@ def test_reader_training_then_fitting_write_checked_models_that_load(six_documen
     )
     assert len(list(index.glob("reader-out-of-fold-*.npz"))) == 1
     reader.weights_sha256(weights)  # its checksum file matches
-    model = reader_train.load_weights(weights)
+    model = span_model.load_weights(weights)
     assert model.head.out_features == 2
 
     spec_path = tmp_path / "answer_model.json"

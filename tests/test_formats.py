@@ -13,13 +13,13 @@ import pytest
 
 from bot.cli import main
 from index import store
-from index.build import build_index
-from index.chunk import chunk_document
+from index.build.chunk import chunk_document
+from index.build.formats import ExtractError, extract
+from index.build.formats.sandbox import Sandbox
+from index.build.incremental import build_index
+from index.build.ingest import list_corpus, read_documents
 from index.errors import IndexMissing
-from index.formats import ExtractError, extract
-from index.formats.sandbox import Sandbox
-from index.ingest import list_corpus, read_documents
-from index.locate import quote_url
+from index.query.locate import quote_url
 from tests import documents as files
 from tests.conftest import ARTICLE, FakeEmbedder
 
@@ -50,7 +50,7 @@ def write_mixed(folder: Path) -> Path:
 def build(corpus: Path, index: Path, embedder):
     previous = None
     with contextlib.suppress(IndexMissing):
-        previous = store.load(index, embedder.weights_sha256, embedder.dim)
+        previous = store.load_index(index, embedder.weights_sha256, embedder.dim)
     return build_index(corpus, index, embedder, previous)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 import os
 
-from index.ingest import list_corpus, parse_text_document, read_documents
+from index.build.ingest import list_corpus, parse_text_document, read_documents
 from tests.conftest import ARTICLE
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from index import intake
-from index.collections import Collections
-from index.intake import MAX_UPLOAD_BYTES, IntakeError
+from index.library import intake
+from index.library.collections import Collections
+from index.library.intake import MAX_UPLOAD_BYTES, IntakeError
 from index.settings import EngineSettings
 
 TEXT = b"Ferry Timetable\n\nThe ferry to the island leaves at seven every morning.\n"

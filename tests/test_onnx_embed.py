@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import onnx_embed
+from index.query import onnx_embed
 from index.settings import BUNDLED_MODEL
 from tests.conftest import REPO
 
@@ -35,7 +35,7 @@ def float32_reference():
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from index.embed import resolve_model_path
+    from index.modelfiles import resolve_model_path
 
     model = SentenceTransformer(
         str(resolve_model_path(BUNDLED_MODEL)),
@@ -65,7 +65,7 @@ def test_vectors_match_sentence_transformers_encode(exported_index, float32_refe
 
 
 def test_the_file_is_named_for_the_model_weights(exported_model: Path) -> None:
-    from index.embed import resolve_model_path, weights_sha256
+    from index.modelfiles import resolve_model_path, weights_sha256
 
     sha = weights_sha256(resolve_model_path(BUNDLED_MODEL))
     assert exported_model.name == f"embedding-{sha}-fused.onnx"
@@ -100,7 +100,7 @@ def test_a_damaged_file_fails_its_check_and_falls_back(exported_index: Path, cap
 def test_an_engine_without_the_export_answers_through_sentence_transformers(
     tmp_path: Path, article_engine, embedder, monkeypatch, caplog
 ) -> None:
-    from index.embed import Embedder
+    from index.build.embed import Embedder
     from index.engine import Engine
 
     index = tmp_path / "index"

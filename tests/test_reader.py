@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import reader
 from index.errors import QabotError
+from index.query import reader
 
 PASSAGE = (
     "The electric ferry to Saltholm leaves every 40 minutes. "
@@ -29,7 +29,7 @@ def weights_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def torch_reader():
-    from index.reader_train import load_weights
+    from index.query.span_model import load_weights
 
     return reader.TorchReader(load_weights(), reader.tokenizer_for(reader.base_model_path()))
 
@@ -45,7 +45,7 @@ def test_weights_that_fail_their_checksum_are_a_clear_error(weights_copy: Path) 
     weights_copy.write_bytes(bytes(data))
     with pytest.raises(QabotError, match="fail their checksum"):
         reader.weights_sha256(weights_copy)
-    from index.reader_train import load_weights
+    from index.query.span_model import load_weights
 
     with pytest.raises(QabotError, match="fail their checksum"):
         load_weights(weights_copy)
@@ -156,7 +156,7 @@ def test_a_character_range_finds_the_tokens_a_full_scan_finds(passage: str) -> N
 
 
 def test_training_targets_are_the_gold_span_in_the_right_document_only() -> None:
-    from index.reader_train import answer_span
+    from index.training.reader_train import answer_span
 
     at = PASSAGE.index("Denmark")
     record = {"answerable": True, "answers": ["Denmark"], "doc": "ferry.txt", "char_start": None}

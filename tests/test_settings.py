@@ -41,13 +41,13 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 @pytest.fixture
 def quick_build(monkeypatch: pytest.MonkeyPatch, embedder, exported_model: Path) -> None:
     """`qabot index build` with the session's model and its export (both tested elsewhere)."""
-    monkeypatch.setattr("index.embed.Embedder", lambda *args, **kwargs: embedder)
+    monkeypatch.setattr("index.build.embed.Embedder", lambda *args, **kwargs: embedder)
     monkeypatch.setattr(
-        "index.onnx_embed.export",
+        "index.query.onnx_embed.export",
         lambda model, index_dir: share_exported(exported_model, index_dir),
     )
     monkeypatch.setattr(
-        "index.reader.export", lambda index_dir: share_exported(exported_model, index_dir)
+        "index.query.reader.export", lambda index_dir: share_exported(exported_model, index_dir)
     )
 
 

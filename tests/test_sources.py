@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from index.build.sources import is_date, parse_sources
 from index.models import Source
-from index.sources import is_date, parse_sources
 
 
 @pytest.mark.parametrize(

@@ -10,10 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from index import build as build_module
 from index import store
-from index.build import build_index
+from index.build import incremental as build_module
+from index.build.incremental import build_index
 from index.errors import BuildInProgress, IndexCorrupt, IndexMissing, IndexWriteError
+from index.lexical import Bm25Index
+from index.store import vectors
 from tests.conftest import FakeEmbedder
 
 DOCS = {
@@ -34,7 +36,7 @@ def write_corpus(root: Path, docs: dict[str, str]) -> Path:
 def build(corpus: Path, index: Path, embedder: FakeEmbedder):
     previous = None
     with contextlib.suppress(IndexMissing):
-        previous = store.load(index, embedder.weights_sha256, embedder.dim)
+        previous = store.load_index(index, embedder.weights_sha256, embedder.dim)
     return build_index(corpus, index, embedder, previous)
 
 
@@ -47,7 +49,7 @@ def test_first_build_embeds_everything_and_loads(corpus, tmp_path, fake_embedder
     report = build(corpus, tmp_path / "index", fake_embedder)
     assert report.added == ("a.txt", "b.md", "sub/c.txt")
     assert report.embedded == report.chunks == 3
-    loaded = store.load(tmp_path / "index", "fake-weights", 16)
+    loaded = store.load_index(tmp_path / "index", "fake-weights", 16)
     assert len(loaded) == 3
     assert {d.doc for d in loaded.documents()} == set(DOCS)
     manifest = json.loads((loaded.folder / "manifest.json").read_text())
@@ -82,7 +84,7 @@ def test_unchanged_corpus_embeds_nothing_and_removed_files_drop_out(corpus, tmp_
     (corpus / "b.md").unlink()
     report = build(corpus, tmp_path / "index", FakeEmbedder())
     assert report.removed == ("b.md",) and report.embedded == 0
-    loaded = store.load(tmp_path / "index", "fake-weights", 16)
+    loaded = store.load_index(tmp_path / "index", "fake-weights", 16)
     assert {d.doc for d in loaded.documents()} == {"a.txt", "sub/c.txt"}
     assert loaded.find_text("grain") == []
 
@@ -123,7 +125,7 @@ def test_renamed_moved_and_copied_files_embed_nothing_new(corpus, tmp_path):
     assert report.added == ("copy.md", "elsewhere/c.txt", "renamed.txt")
     assert report.removed == ("a.txt", "sub/c.txt")
     assert report.embedded == 0 and embedder.embedded == []
-    loaded = store.load(tmp_path / "index", "fake-weights", 16)
+    loaded = store.load_index(tmp_path / "index", "fake-weights", 16)
     assert len(loaded) == 4
     assert loaded.find_text("harbour froze")[0][1].doc_id == "renamed.txt"
 
@@ -137,7 +139,7 @@ def test_a_chunk_is_embedded_once_per_build_however_many_files_hold_it(tmp_path)
 
 def test_another_model_embeds_everything_again(corpus, tmp_path):
     build(corpus, tmp_path / "index", FakeEmbedder())
-    previous = store.read(tmp_path / "index")
+    previous = store.read_index(tmp_path / "index")
     other = FakeEmbedder()
     other.weights_sha256 = "other-weights"
     report = build_index(corpus, tmp_path / "index", other, previous)
@@ -145,7 +147,7 @@ def test_another_model_embeds_everything_again(corpus, tmp_path):
 
 
 def _sentence_vectors_by_chunk(index: Path) -> dict[str, list]:
-    loaded = store.load(index, "fake-weights", 16)
+    loaded = store.load_index(index, "fake-weights", 16)
     return {
         chunk.chunk_id: loaded.sentence_vectors_of(row).tolist()
         for file in loaded.manifest["files"]
@@ -167,23 +169,23 @@ def test_an_incremental_build_stores_the_same_sentence_vectors_as_a_fresh_one(co
 
 def test_a_crash_mid_build_leaves_the_previous_index_serving(corpus, tmp_path, monkeypatch):
     build(corpus, tmp_path / "index", FakeEmbedder())
-    before = store.load(tmp_path / "index", "fake-weights", 16).folder
+    before = store.load_index(tmp_path / "index", "fake-weights", 16).folder
     (corpus / "d.txt").write_text("Delta\n\nA new file arrives.")
 
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(store.Bm25Index, "save", crash)
+    monkeypatch.setattr(Bm25Index, "save", crash)
     with pytest.raises(IndexWriteError, match=r"\(disk full\); the old index is unchanged"):
         build(corpus, tmp_path / "index", FakeEmbedder())
 
-    after = store.load(tmp_path / "index", "fake-weights", 16)
+    after = store.load_index(tmp_path / "index", "fake-weights", 16)
     assert after.folder == before and len(after) == 3
     assert not list((tmp_path / "index").glob("*.partial"))
 
 
 def test_a_second_build_at_the_same_time_is_refused(corpus, tmp_path):
-    from index.build import _build_lock
+    from index.build.incremental import _build_lock
 
     with _build_lock(tmp_path / "index"), pytest.raises(BuildInProgress):
         build(corpus, tmp_path / "index", FakeEmbedder())
@@ -192,12 +194,12 @@ def test_a_second_build_at_the_same_time_is_refused(corpus, tmp_path):
 def test_another_model_is_detected(corpus, tmp_path):
     build(corpus, tmp_path / "index", FakeEmbedder())
     with pytest.raises(IndexCorrupt, match="another model.*qabot index build"):
-        store.load(tmp_path / "index", "other-weights", 16)
+        store.load_index(tmp_path / "index", "other-weights", 16)
 
 
 def test_missing_index_says_to_build(tmp_path):
     with pytest.raises(IndexMissing, match="qabot index build"):
-        store.load(tmp_path / "nothing", "fake-weights", 16)
+        store.load_index(tmp_path / "nothing", "fake-weights", 16)
 
 
 INDEX_FILES = [
@@ -243,7 +245,7 @@ def test_damaged_index_files_give_a_clear_error_never_a_crash(
         )
 
     try:
-        store.load(root / "index", "fake-weights", 16)
+        store.load_index(root / "index", "fake-weights", 16)
     except IndexCorrupt as error:
         assert "qabot index build" in str(error)
     # Loading may succeed only when the damage changed nothing that matters: then it must be whole.
@@ -254,14 +256,14 @@ def test_damaged_index_files_give_a_clear_error_never_a_crash(
 def test_large_indexes_use_hnsw_and_still_rebuild_incrementally(corpus, tmp_path, monkeypatch):
     import faiss
 
-    monkeypatch.setattr(store, "HNSW_MIN_VECTORS", 2)
+    monkeypatch.setattr(vectors, "HNSW_MIN_VECTORS", 2)
     build(corpus, tmp_path / "index", FakeEmbedder())
     (corpus / "a.txt").write_text(DOCS["a.txt"] + " The ice broke in April.")
     report = build(corpus, tmp_path / "index", FakeEmbedder())
-    loaded = store.load(tmp_path / "index", "fake-weights", 16)
+    loaded = store.load_index(tmp_path / "index", "fake-weights", 16)
     assert isinstance(loaded.vectors, faiss.IndexHNSWSQ)  # float16 vectors: half the memory
     assert faiss.downcast_index(loaded.vectors.storage).sq.qtype == faiss.ScalarQuantizer.QT_fp16
-    assert loaded.vectors.hnsw.efSearch == store.HNSW_EF_SEARCH
+    assert loaded.vectors.hnsw.efSearch == vectors.HNSW_EF_SEARCH
     assert report.embedded == 1 and len(loaded) == 3
     vector = FakeEmbedder().embed_query("The council met twice. It approved the budget")
     _, rows = loaded.vectors.search(vector[None, :], 1)

@@ -15,8 +15,8 @@ from discord.ext import commands
 from bot import checks, gaps, render
 from bot.feedback import FeedbackStore
 from bot.reindex import ALREADY_RUNNING
-from index.collections import empty_message
 from index.errors import QabotError
+from index.library.collections import empty_message
 
 if TYPE_CHECKING:
     from bot.client import QABot

@@ -1,7 +1,8 @@
 """/docs: moderators add, remove, list and refresh the documents of their server's collection.
 
-The cog only translates: checks and storing live in index/intake.py, fetching in index/fetch.py,
-collections in index/collections.py. Every change holds the collection's change lock, then runs
+The cog only translates: checks and storing live in index/library/intake.py, fetching in
+index/library/fetch.py, collections in index/library/collections.py. Every change holds the
+collection's change lock, then runs
 that collection's incremental build with the same one-message progress as /reindex. Refusals are
 private; nothing of a refused upload or URL is left on disk.
 """
@@ -18,11 +19,11 @@ from discord.ext import commands
 
 from bot import checks, limits, render
 from bot.cogs.admin import TOKEN_GONE, build_embed_for
-from index import fetch as fetching
-from index import intake
-from index.collections import BUSY, DEFAULT, describe
 from index.errors import QabotError
-from index.fetch import Allow, Fetched
+from index.library import fetch as fetching
+from index.library import intake
+from index.library.collections import BUSY, DEFAULT, describe
+from index.library.fetch import Allow, Fetched
 
 if TYPE_CHECKING:
     from bot.client import QABot

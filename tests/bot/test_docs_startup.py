@@ -19,7 +19,7 @@ def simcord_bot(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     # The session's model, so the test doesn't load a second copy; the bot still makes its own
     # Collections and opens no engine for the default collection.
     monkeypatch.setattr(
-        "index.collections.Embedder", lambda *args, **kwargs: engine.build_embedder()
+        "index.library.collections.Embedder", lambda *args, **kwargs: engine.build_embedder()
     )
     return create_bot(data_dir=tmp_path / "data", fetch_allow="", cooldown_s=0)
 

@@ -18,11 +18,13 @@ def simcord_bot(tmp_path: Path, embedder, exported_model, monkeypatch) -> QABot:
     """No engine given: the bot opens its own from the settings, after a CLI build."""
     from tests.conftest import share_exported
 
-    monkeypatch.setattr("index.embed.Embedder", lambda *args, **kwargs: embedder)
+    monkeypatch.setattr("index.build.embed.Embedder", lambda *args, **kwargs: embedder)
     monkeypatch.setattr(
-        "index.onnx_embed.export", lambda model, index: share_exported(exported_model, index)
+        "index.query.onnx_embed.export", lambda model, index: share_exported(exported_model, index)
     )
-    monkeypatch.setattr("index.reader.export", lambda index: share_exported(exported_model, index))
+    monkeypatch.setattr(
+        "index.query.reader.export", lambda index: share_exported(exported_model, index)
+    )
     corpus = write_corpus(tmp_path / "papers")
     write_dotenv(tmp_path, QABOT_CORPUS_DIR=str(corpus), QABOT_INDEX_DIR="kept/index", QABOT_K="1")
     assert main(["index", "build"]) == 0

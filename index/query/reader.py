@@ -1,9 +1,11 @@
 """The reader: a question against each of the best passages, scoring the spans that could answer it.
 
 A small span-extraction model, fine-tuned from the bundled MiniLM weights by
-`python -m index.reader_train` (see there), reads `[CLS] question [SEP] passage [SEP]` and gives
+`python -m index.training.reader_train` (see there), reads `[CLS] question [SEP] passage [SEP]`
+and gives
 every token a start and an end logit. The [CLS] token stands for "no answer in this passage". The
-answer model (index.features) reads, for each candidate sentence, the best span inside it minus
+answer model (index.query.features) reads, for each candidate sentence, the best span inside it
+minus
 its passage's no-answer score. The reader never writes anything: it only scores spans of the
 passage, and the answer stays the document's own sentences.
 
@@ -31,13 +33,13 @@ import numpy as np
 from tokenizers import Encoding, Tokenizer
 
 from index import exports
-from index.embed import resolve_model_path
 from index.errors import QabotError
+from index.modelfiles import DATA_DIR, resolve_model_path
 from index.settings import BUNDLED_MODEL
 
 log = logging.getLogger("qabot.reader")
 
-WEIGHTS_PATH = Path(__file__).parent / "data" / "reader.safetensors"
+WEIGHTS_PATH = DATA_DIR / "reader.safetensors"
 BASE_MODEL = BUNDLED_MODEL  # the weights it was fine-tuned from
 MAX_TOKENS = 320  # question and passage together; a chunk has at most 224 word pieces
 MAX_SPAN = 30  # word pieces in an answer span
@@ -137,7 +139,7 @@ def weights_sha256(path: Path | None = None) -> str:
     if actual != expected:
         raise QabotError(
             f"the reader's weights {path} fail their checksum; reinstall qabot or refit them "
-            "with `python -m index.reader_train`"
+            "with `python -m index.training.reader_train`"
         )
     return actual
 
@@ -212,7 +214,7 @@ def load(index_dir: Path) -> OnnxReader | TorchReader:
             except Exception as error:  # onnxruntime raises its own error types for a bad file
                 problem = f"the reader {path} can't be loaded ({error})"
         if _TORCH not in _loaded:
-            from index.reader_train import load_weights
+            from index.query.span_model import load_weights
 
             log.warning("qabot: %s; the reader runs in PyTorch instead", problem)
             _loaded[_TORCH] = TorchReader(load_weights(), tokenizer_for(base_model_path()))
@@ -254,7 +256,7 @@ def _export(target: Path) -> None:
     """
     import torch
 
-    from index.reader_train import load_weights
+    from index.query.span_model import load_weights
 
     model = load_weights(attention="eager").eval()
     example = torch.tensor([encode(tokenizer_for(base_model_path()), "Who?", "An example.").ids])

@@ -17,7 +17,7 @@ prefix leaves in the window, up to TARGET_PIECES:
   the 254 pieces the window has for text, so the window limits a chunk only under long titles;
 - the prefix is capped at PREFIX_PIECES = 64, a quarter of the window, so a title of 400 words
   still leaves 190 pieces for the text; the title keeps at most TITLE_PIECES = 48 of them, so a
-  heading always has some room (`embedding_prefix`, used by store.search_text);
+  heading always has some room (`embedding_prefix`, used by keys.search_text);
 - a sentence longer than the room on its own stands alone in its chunk. Its text runs past the
   window, and its vector pools the word pieces that fit (at least 190 with the bundled model):
   the model can't read further, and splitting it would break a quotation in two.
@@ -42,7 +42,7 @@ from tokenizers import Tokenizer
 
 from index.models import Chunk, Document, Page, Sentence
 from index.sentences import split_sentences
-from index.sources import parse_sources
+from index.build.sources import parse_sources
 
 TARGET_PIECES = 224  # word pieces of chunk text, when the window has room for them
 PREFIX_PIECES = 64  # word pieces of title and heading together

@@ -1,9 +1,10 @@
-"""The fitted answer-or-abstain model: a logistic regression over index.features.FEATURES.
+"""The fitted answer-or-abstain model: a logistic regression over index.query.features.FEATURES.
 
 It gives each candidate sentence the probability that it holds the answer. The best candidate is
 quoted when its probability reaches the abstention bar; otherwise qabot abstains. The weights, the
 bar's named levels and how they were measured live in one small JSON file written by
-`python -m index.fit` (see README, "The answer model"); its sha256 is checked when it loads.
+`python -m index.training.fit` (see docs/quality.md, "The answer model"); its sha256 is checked
+when it loads.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import QabotError
-from index.features import FEATURES
+from index.modelfiles import DATA_DIR
+from index.query.features import FEATURES
 
-MODEL_PATH = Path(__file__).with_name("data") / "answer_model.json"
+MODEL_PATH = DATA_DIR / "answer_model.json"
 LEVELS = ("lenient", "balanced", "strict")
 DEFAULT_LEVEL = "balanced"
 
@@ -66,7 +68,7 @@ def load_model(path: Path = MODEL_PATH) -> AnswerModel:
 
 @cache
 def _load(path: Path) -> AnswerModel:
-    hint = "reinstall qabot, or run `python -m index.fit` to fit it again"
+    hint = "reinstall qabot, or run `python -m index.training.fit` to fit it again"
     try:
         data = path.read_bytes()
         expected = path.with_suffix(".sha256").read_text().split()[0]

@@ -21,8 +21,8 @@ import numpy as np
 
 from index.lexical import canonical_terms, question_weights
 from index.models import Chunk, Sentence
-from index.reader import Read
-from index.retrieve import Hit
+from index.query.reader import Read
+from index.query.retrieve import Hit
 
 CANDIDATE_PASSAGES = 3
 

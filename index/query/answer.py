@@ -1,7 +1,7 @@
 """Retrieved passages -> Answer: the 1-3 sentences that answer, verbatim, with [n] markers.
 
 No language model writes anything: every answer sentence is a span of a document. The fitted
-answer model (index/answer_model.py) gives each candidate sentence of the best passages the
+answer model (index/query/answer_model.py) gives each candidate sentence of the best passages the
 probability that it holds the answer. When the best one does not reach the abstention bar
 (QABOT_ABSTAIN), qabot abstains and lists the closest passages as related. This is a pure function
 of its inputs: the hits carry everything it needs, and the citations it returns are final.
@@ -14,12 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.answer_model import AnswerModel
-from index.features import Candidate, candidate_features, candidates_of, reader_margins
-from index.locate import locate
 from index.models import Answer, Chunk, Citation, Sentence, Source
-from index.reader import Read
-from index.retrieve import Hit
+from index.query.answer_model import AnswerModel
+from index.query.features import Candidate, candidate_features, candidates_of, reader_margins
+from index.query.locate import locate
+from index.query.reader import Read
+from index.query.retrieve import Hit
 
 MAX_SENTENCES = 3
 RELATED = 3

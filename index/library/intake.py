@@ -22,10 +22,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from index.collections import CollectionPaths, write_json
+from index.build.ingest import FORMATS, MAX_FILE_BYTES, CorpusFile, read_documents
 from index.errors import QabotError
-from index.fetch import Fetched
-from index.ingest import FORMATS, MAX_FILE_BYTES, CorpusFile, read_documents
+from index.library.collections import CollectionPaths, write_json
+from index.library.fetch import Fetched
 
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 MAX_NAME_CHARS = 200
@@ -255,7 +255,7 @@ async def refresh(paths: CollectionPaths, allow) -> Refreshed:
     rewrite those whose content changed; the caller holds the change lock and rebuilds."""
     import asyncio
 
-    from index.fetch import FetchError, Unchanged, fetch
+    from index.library.fetch import FetchError, Unchanged, fetch
 
     changed, unchanged, failed = [], [], []
     for record in [r for r in read_records(paths) if r.url]:

@@ -1,4 +1,5 @@
-"""Fine-tune the reader (index.reader) on a SQuAD-style set: `python -m index.reader_train DIR`.
+"""Fine-tune the reader (index.query.reader) on a SQuAD-style set:
+`python -m index.training.reader_train DIR`.
 
 Every question is asked of an index of DIR's corpus, as the engine asks it. The reader learns from
 its two best passages, and from any other of its best three that holds the answer: the answer's
@@ -7,7 +8,8 @@ first and last word pieces where the passage, in the right document, holds a gol
 
 It is trained three times, with seed 0, in bfloat16 autocast where the CPU has it:
 - twice on half of the documents each (by document, never by question), each half's model scoring
-  the other half. These out-of-fold scores are what `python -m index.fit` fits the answer model on,
+  the other half. These out-of-fold scores are what `python -m index.training.fit` fits the answer
+  model on,
   so that model never sees a reader score on a passage the reader was trained on. They are cached in
   the fit index's folder;
 - once on everything: the weights that ship, index/data/reader.safetensors (float16, without the
@@ -27,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.reader import (
+from index.query.reader import (
     WEIGHTS_PATH,
     Read,
     base_model_path,
@@ -35,6 +37,7 @@ from index.reader import (
     passage_tokens,
     tokenizer_for,
 )
+from index.query.span_model import FROZEN, span_model
 
 SEED = 0
 EPOCHS = 2
@@ -42,55 +45,6 @@ LEARNING_RATE = 1e-4
 BATCH = 16
 WARMUP = 0.1
 TRAIN_PASSAGES = 2  # the best passages every question trains on; others only if they answer
-FROZEN = "encoder.embeddings.word_embeddings.weight"
-
-
-def span_model(base: Path | None = None, attention: str = "sdpa"):
-    """The bundled encoder with a start/end head: input_ids -> logits [batch, tokens, 2].
-
-    `attention` is transformers' attention implementation: "eager" for the ONNX export.
-    """
-    import torch
-    from transformers import AutoModel
-    from transformers.utils import logging as transformers_logging
-
-    transformers_logging.disable_progress_bar()
-
-    class SpanModel(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.encoder = AutoModel.from_pretrained(
-                str(base or base_model_path()), attn_implementation=attention
-            )
-            self.head = torch.nn.Linear(self.encoder.config.hidden_size, 2)
-
-        def forward(self, input_ids, attention_mask=None):
-            if attention_mask is None:
-                attention_mask = torch.ones_like(input_ids)
-            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
-            logits = self.head(hidden.last_hidden_state).float()
-            return logits.masked_fill(attention_mask.unsqueeze(-1) == 0, -1e4)
-
-    return SpanModel()
-
-
-def load_weights(path: Path | None = None, attention: str = "sdpa"):
-    """The shipped reader in PyTorch, its checksum checked (`attention`: see span_model)."""
-    import torch
-    from safetensors.torch import load_file
-
-    from index import reader
-
-    path = path or reader.WEIGHTS_PATH
-    reader.weights_sha256(path)
-    model = span_model(attention=attention)
-    state = {name: tensor.to(torch.float32) for name, tensor in load_file(str(path)).items()}
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    if unexpected or set(missing) != {FROZEN}:
-        from index.errors import QabotError
-
-        raise QabotError(f"the reader's weights {path} don't fit the bundled model")
-    return model.eval()
 
 
 def save_weights(model, path: Path = WEIGHTS_PATH) -> None:
@@ -168,7 +122,7 @@ def _padded(sequences: list[list[int]]):
 def train(data: list[tuple[list[int], int, int]], log=print):
     import torch
 
-    from index.embed import cpu_has_native_bf16
+    from index.modelfiles import cpu_has_native_bf16
 
     torch.manual_seed(SEED)
     rng = random.Random(SEED)
@@ -212,7 +166,7 @@ def read_all(model, asked: list, tokenizer) -> list[list[Read]]:
     """Each question's reads of its best passages, batched, in bfloat16 where the CPU has it."""
     import torch
 
-    from index.embed import cpu_has_native_bf16
+    from index.modelfiles import cpu_has_native_bf16
 
     items = [(q, p) for q, item in enumerate(asked) for p in range(len(item.hits))]
     reads: list[list[Read]] = [[] for _ in asked]
@@ -240,10 +194,12 @@ def out_of_fold_path(index_dir: Path, questions_sha256: str) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from index.features import reader_margins
-    from index.fit import arguments, ask_all, fold_of, questions_sha256
+    from index.query.features import reader_margins
+    from index.training.common import arguments, ask_all, fold_of, questions_sha256
 
-    args = arguments("python -m index.reader_train", __doc__, WEIGHTS_PATH).parse_args(argv)
+    args = arguments("python -m index.training.reader_train", __doc__, WEIGHTS_PATH).parse_args(
+        argv
+    )
 
     def log(line: str) -> None:
         print(line, file=sys.stderr, flush=True)

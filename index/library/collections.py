@@ -29,11 +29,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from index.build import build_index
-from index.embed import Embedder
+from index.build.embed import Embedder
+from index.build.incremental import build_index
+from index.build.ingest import list_corpus
 from index.engine import Engine, Progress
 from index.errors import BuildInProgress, IndexMissing, QabotError
-from index.ingest import list_corpus
 from index.models import BuildReport
 from index.settings import EngineSettings
 
@@ -60,7 +60,7 @@ class CollectionPaths:
 
     @property
     def records(self) -> Path:
-        """What was added and from where (index/intake.py); list_corpus skips it."""
+        """What was added and from where (index/library/intake.py); list_corpus skips it."""
         return self.corpus_dir / ".documents.json"
 
 

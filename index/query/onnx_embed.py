@@ -1,6 +1,7 @@
 """Question vectors with ONNX Runtime: the embedding model exported once, served without torch.
 
-Builds embed chunks with sentence-transformers (index.embed). A build also exports the same weights,
+Builds embed chunks with sentence-transformers (index.build.embed). A build also exports the same
+weights,
 in float32, to one ONNX file, and questions are embedded with `onnxruntime` and the `tokenizers`
 package: no torch, transformers or sentence-transformers import, 2-4 ms per question instead of
 11-12 ms (benchmarks/results).
@@ -23,7 +24,7 @@ import numpy as np
 from tokenizers import Tokenizer
 
 from index import exports
-from index.embed import resolve_model_path, weights_sha256
+from index.modelfiles import resolve_model_path, weights_sha256
 
 log = logging.getLogger("qabot.embed")
 

@@ -1,4 +1,4 @@
-"""Fit the answer-or-abstain model on a SQuAD-style set: `python -m index.fit DIR`.
+"""Fit the answer-or-abstain model on a SQuAD-style set: `python -m index.training.fit DIR`.
 
 DIR holds `corpus/` (the documents) and `questions.jsonl` (`question`, `answerable`, `answers`,
 `doc`). Every question is asked of an index of the corpus; each candidate sentence of its best
@@ -14,32 +14,24 @@ minute on two cores, most of it asking the questions.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from index.answer import MAX_SENTENCES, SHARE_OF_BEST
-from index.answer_model import MODEL_PATH, AnswerModel
 from index.errors import QabotError
-from index.features import (
-    CANDIDATE_PASSAGES,
+from index.query.answer import MAX_SENTENCES, SHARE_OF_BEST
+from index.query.answer_model import MODEL_PATH, AnswerModel
+from index.query.features import (
     FEATURES,
-    Candidate,
     candidate_features,
-    candidates_of,
 )
-from index.lexical import question_terms
-from index.retrieve import Hit, retrieve
-from index.settings import EngineSettings
+from index.training.common import FOLDS, SEED, arguments, ask_all, fold_of, questions_sha256
+from index.training.reader_train import out_of_fold_path
 
-SEED = 0
-FOLDS = 6
 C = 1.0  # inverse L2 strength; 0.1-10 scored within 0.003 accuracy of each other
 LENIENT_ANSWER_RATE = 0.8  # "lenient" answers this share of the answerable questions
 STRICT_ABSTAIN = 0.9  # "strict" abstains on this share of the unanswerable ones
@@ -56,58 +48,14 @@ class Rows:
     document: np.ndarray  # per question: its gold document (the CV group)
 
 
-@dataclass(frozen=True)
-class Asked:
-    """One question as the engine asks it: its record, its best passages and their candidates."""
-
-    record: dict
-    question: str
-    vector: np.ndarray
-    hits: list[Hit]  # the passages candidates come from, best first
-    candidates: list[Candidate]
-
-
-def ask_all(
-    folder: Path, index_dir: Path, k: int = 5
-) -> tuple[list[Asked], Callable[[str], float]]:
-    """Build (or update) an index of the folder's corpus and ask it every question; with the
-    index's IDF, which the features read."""
-    from index import onnx_embed, store
-    from index.build import build_index
-    from index.embed import Embedder
-    from index.engine import check_question
-
-    records = [json.loads(line) for line in (folder / "questions.jsonl").open(encoding="utf-8")]
-    settings = EngineSettings(corpus_dir=folder / "corpus", index_dir=index_dir)
-    embedder = Embedder(settings.model, settings.dtype, settings.batch_size)
-    try:
-        previous = store.load(index_dir, embedder.weights_sha256, embedder.dim)
-    except QabotError:
-        previous = None
-    build_index(settings.corpus_dir, index_dir, embedder, previous)
-    index = store.load(index_dir, embedder.weights_sha256, embedder.dim)
-    # Questions are embedded the way the engine serves them: the ONNX export where it works.
-    onnx_embed.export(settings.model, index_dir)
-    questions = onnx_embed.load(settings.model, index_dir) or embedder
-    asked = []
-    for record in records:
-        question = check_question(record["question"])
-        vector = questions.embed_query(question)
-        hits = retrieve(index, vector, question_terms(question), k)
-        asked.append(
-            Asked(record, question, vector, hits[:CANDIDATE_PASSAGES], candidates_of(hits))
-        )
-    return asked, index.bm25.idf
-
-
 def collect(folder: Path, index_dir: Path) -> Rows:
     """Ask every question and return the labelled candidate features.
 
-    The reader's scores are the out-of-fold ones `python -m index.reader_train` left in the index
+    The reader's scores are the out-of-fold ones `python -m index.training.reader_train` left in
+    the index
     folder: each from a reader that was not trained on that question's document.
     """
     from index.evaluate import normalise
-    from index.reader_train import out_of_fold_path
 
     asked, idf = ask_all(folder, index_dir)
     path = out_of_fold_path(index_dir, questions_sha256(folder))
@@ -116,7 +64,7 @@ def collect(folder: Path, index_dir: Path) -> Rows:
         margins = np.split(saved["margins"], np.cumsum(saved["counts"])[:-1])
     except (OSError, KeyError, ValueError):
         raise QabotError(
-            f"no out-of-fold reader scores at {path}: run `python -m index.reader_train "
+            f"no out-of-fold reader scores at {path}: run `python -m index.training.reader_train "
             f"{folder} --index {index_dir}` first"
         ) from None
     if [len(m) for m in margins] != [len(a.candidates) for a in asked]:
@@ -141,18 +89,6 @@ def collect(folder: Path, index_dir: Path) -> Rows:
         np.asarray([bool(a.record["answerable"]) for a in asked]),
         np.asarray([str(a.record.get("doc")) for a in asked]),
     )
-
-
-def questions_sha256(folder: Path) -> str:
-    return _sha256(folder / "questions.jsonl")
-
-
-def fold_of(documents: np.ndarray) -> np.ndarray:
-    """Each question's fold: documents are dealt to folds in a fixed shuffled order."""
-    names = sorted(set(documents.tolist()))
-    order = np.random.default_rng(SEED).permutation(len(names))
-    fold = {names[i]: position % FOLDS for position, i in enumerate(order)}
-    return np.asarray([fold[d] for d in documents])
 
 
 # The direction each feature may push the probability, where it is known beforehand: more
@@ -312,18 +248,8 @@ def cross_validate(rows: Rows) -> tuple[np.ndarray, dict]:
     return probabilities, {"folds": per_fold, "mean_of_folds": pooled}
 
 
-def arguments(prog: str, description: str | None, out: Path) -> argparse.ArgumentParser:
-    """The fitting commands' arguments. Both use the same index folder: the reader's command
-    leaves its out-of-fold scores there, and this one reads them."""
-    parser = argparse.ArgumentParser(prog=prog, description=description)
-    parser.add_argument("folder", type=Path, help="a SQuAD-style folder: corpus/, questions.jsonl")
-    parser.add_argument("--index", type=Path, default=Path(".qabot/fit-index"))
-    parser.add_argument("--out", type=Path, default=out)
-    return parser
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = arguments("python -m index.fit", __doc__, MODEL_PATH).parse_args(argv)
+    args = arguments("python -m index.training.fit", __doc__, MODEL_PATH).parse_args(argv)
     rows = collect(args.folder, args.index)
     probabilities, report = cross_validate(rows)
     decisions = decide(rows, probabilities)
@@ -353,10 +279,6 @@ def main(argv: list[str] | None = None) -> int:
     for point in curve:
         print(json.dumps(point))
     return 0
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 if __name__ == "__main__":

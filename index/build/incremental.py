@@ -1,6 +1,6 @@
 """Incremental build: read each file once, chunk what changed, and embed only what is new.
 
-A vector is reused by the key of exactly what was embedded (store.embedding_key: the model's
+A vector is reused by the key of exactly what was embedded (keys.embedding_key: the model's
 sha256, the embedded text and its sentence spans), looked up in one batched query per flush. So
 a renamed or moved file, a PDF saved again with the same text, or a paragraph that moved between
 files embeds nothing new. Unchanged files (same bytes, same chunking rule) are not even chunked
@@ -20,20 +20,14 @@ from pathlib import Path
 import numpy as np
 
 from index import store
-from index.chunk import Window, chunk_document, chunking_rule, model_window
-from index.embed import Embedder
+from index.build.chunk import Window, chunk_document, chunking_rule, model_window
+from index.build.embed import Embedder
 from index.errors import BuildInProgress, CorpusError, IndexWriteError
-from index.formats.sandbox import Sandbox
-from index.ingest import FORMATS, CorpusFile, list_corpus, read_bytes, read_documents
+from index.build.formats.sandbox import Sandbox
+from index.build.ingest import FORMATS, CorpusFile, list_corpus, read_bytes, read_documents
 from index.models import BuildReport, Chunk, DocumentInfo
-from index.store import (
-    FORMAT_VERSION,
-    StoredIndex,
-    StoredSentences,
-    embedding_key,
-    search_text,
-    sentence_spans,
-)
+from index.build.keys import embedding_key, search_text, sentence_spans
+from index.store import FORMAT_VERSION, StoredIndex, StoredSentences
 
 Progress = Callable[[int, int], None]
 EMBED_FLUSH = 512  # chunks gathered before embedding, so batches stay full across small files
@@ -102,6 +96,7 @@ def build_index(
             _stack(plan.vectors, embedder.dim),
             plan.sentence_vectors,
             plan.keys,
+            [search_text(chunk) for _, chunk in plan.chunks],
         )
     old_files = previous.manifest["files"] if previous else {}
     return BuildReport(

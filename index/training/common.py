@@ -1,0 +1,97 @@
+"""What the fitting commands share: asking a SQuAD-style set's questions as the engine asks them,
+the folds by document, and the command-line arguments.
+
+`python -m index.training.reader_train` and `python -m index.training.fit` both use it; serving
+never imports anything under index/training/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.errors import QabotError
+from index.lexical import question_terms
+from index.query.features import CANDIDATE_PASSAGES, Candidate, candidates_of
+from index.query.retrieve import Hit, retrieve
+from index.settings import EngineSettings
+
+SEED = 0
+FOLDS = 6
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One question as the engine asks it: its record, its best passages and their candidates."""
+
+    record: dict
+    question: str
+    vector: np.ndarray
+    hits: list[Hit]  # the passages candidates come from, best first
+    candidates: list[Candidate]
+
+
+def ask_all(
+    folder: Path, index_dir: Path, k: int = 5
+) -> tuple[list[Asked], Callable[[str], float]]:
+    """Build (or update) an index of the folder's corpus and ask it every question; with the
+    index's IDF, which the features read."""
+    from index import store
+    from index.build.embed import Embedder
+    from index.build.incremental import build_index
+    from index.engine import check_question
+    from index.query import onnx_embed
+
+    records = [json.loads(line) for line in (folder / "questions.jsonl").open(encoding="utf-8")]
+    settings = EngineSettings(corpus_dir=folder / "corpus", index_dir=index_dir)
+    embedder = Embedder(settings.model, settings.dtype, settings.batch_size)
+    try:
+        previous = store.load_index(index_dir, embedder.weights_sha256, embedder.dim)
+    except QabotError:
+        previous = None
+    build_index(settings.corpus_dir, index_dir, embedder, previous)
+    index = store.load_index(index_dir, embedder.weights_sha256, embedder.dim)
+    # Questions are embedded the way the engine serves them: the ONNX export where it works.
+    onnx_embed.export(settings.model, index_dir)
+    questions = onnx_embed.load(settings.model, index_dir) or embedder
+    asked = []
+    for record in records:
+        question = check_question(record["question"])
+        vector = questions.embed_query(question)
+        hits = retrieve(index, vector, question_terms(question), k)
+        asked.append(
+            Asked(record, question, vector, hits[:CANDIDATE_PASSAGES], candidates_of(hits))
+        )
+    return asked, index.bm25.idf
+
+
+def questions_sha256(folder: Path) -> str:
+    return _sha256(folder / "questions.jsonl")
+
+
+def fold_of(documents: np.ndarray) -> np.ndarray:
+    """Each question's fold: documents are dealt to folds in a fixed shuffled order."""
+    names = sorted(set(documents.tolist()))
+    order = np.random.default_rng(SEED).permutation(len(names))
+    fold = {names[i]: position % FOLDS for position, i in enumerate(order)}
+    return np.asarray([fold[d] for d in documents])
+
+
+def arguments(prog: str, description: str | None, out: Path) -> argparse.ArgumentParser:
+    """The fitting commands' arguments. Both use the same index folder: the reader's command
+    leaves its out-of-fold scores there, and this one reads them."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("folder", type=Path, help="a SQuAD-style folder: corpus/, questions.jsonl")
+    parser.add_argument("--index", type=Path, default=Path(".qabot/fit-index"))
+    parser.add_argument("--out", type=Path, default=out)
+    return parser
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
