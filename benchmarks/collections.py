@@ -52,9 +52,11 @@ def corpus_text(n: int, doc: int) -> str:
 
 def make(data: Path, count: int) -> list[str]:
     from index.library.collections import Collections
-    from index.settings import EngineSettings
+    from index.settings import EngineSettings, LibrarySettings
 
-    collections = Collections(EngineSettings(), data, cache_size=count)
+    collections = Collections(
+        EngineSettings(), LibrarySettings(data_dir=data, collection_cache=count)
+    )
     names = [f"guild/{1000 + n}" for n in range(count)]
     for n, name in enumerate(names):
         corpus = collections.paths(name).corpus_dir
@@ -70,9 +72,11 @@ def child(data: Path, loaded: int, count: int) -> dict:
     """In a fresh process: load `loaded` collections (sharing one model), ask one question
     each; report peak RSS."""
     from index.library.collections import Collections
-    from index.settings import EngineSettings
+    from index.settings import EngineSettings, LibrarySettings
 
-    collections = Collections(EngineSettings(), data, cache_size=max(count, 1))
+    collections = Collections(
+        EngineSettings(), LibrarySettings(data_dir=data, collection_cache=max(count, 1))
+    )
     collections.embedder.embed_query("warm up")
     base, base_now = peak_rss_mb(), rss_now_mb()
     for n in range(loaded):
@@ -100,9 +104,9 @@ def child(data: Path, loaded: int, count: int) -> dict:
 def latency(data: Path, names: list[str]) -> dict:
     """Cold: the first question to a collection not in memory. Warm: the next question."""
     from index.library.collections import Collections
-    from index.settings import EngineSettings
+    from index.settings import EngineSettings, LibrarySettings
 
-    collections = Collections(EngineSettings(), data, cache_size=1)
+    collections = Collections(EngineSettings(), LibrarySettings(data_dir=data, collection_cache=1))
     collections.embedder.embed_query("warm up")
     collections.engine(names[-1]).answer("warm up the answer path")
     cold, warm = [], []

@@ -11,7 +11,8 @@ from benchmarks.cache import CachedEmbedder, VectorCache
 from index import store
 from index.build.embed import Embedder
 from index.build.incremental import build_index
-from index.engine import Engine, export_models
+from index.engine import Engine
+from index.runtime import export_models
 from index.settings import BUNDLED_MODEL, EngineSettings
 
 

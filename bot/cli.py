@@ -11,7 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from index.errors import QabotError, QuestionError
-from index.settings import EngineSettings
+from index.settings import EngineSettings, LibrarySettings, read_env
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,10 +110,14 @@ def _paths(parser: argparse.ArgumentParser) -> None:
 
 
 def _settings(args: argparse.Namespace, **overrides) -> EngineSettings:
-    from index.library.collections import settings_for
+    """The engine settings the command works on: flags, then the environment and .env, then the
+    named collection's folders (QABOT_DATA_DIR from the same reader)."""
+    from index.library.layout import settings_for
 
-    settings = EngineSettings.from_env(args.corpus, args.index, **overrides)
-    return settings_for(settings, getattr(args, "collection", None))
+    values = read_env()
+    settings = EngineSettings.from_values(values, args.corpus, args.index, **overrides)
+    library = LibrarySettings.from_values(values)
+    return settings_for(settings, library, getattr(args, "collection", None))
 
 
 def _open(args: argparse.Namespace, settings: EngineSettings | None = None):
@@ -123,24 +127,15 @@ def _open(args: argparse.Namespace, settings: EngineSettings | None = None):
 
 
 def _build(args: argparse.Namespace) -> int:
-    from index.build.embed import Embedder
-    from index.build.incremental import build_index
-    from index.engine import export_models
-    from index.errors import IndexCorrupt, IndexMissing
-    from index.store import load_index
+    from index import runtime
+    from index.build.rebuild import rebuild
 
     settings = _settings(args, progress=sys.stderr.isatty() and not args.json)
-    embedder = Embedder(settings.model, settings.dtype, settings.batch_size)
-    try:
-        previous = load_index(settings.index_dir, embedder.weights_sha256, embedder.dim)
-    except IndexMissing:
-        previous = None
-    except IndexCorrupt as error:
-        print(f"qabot: the old index is unusable, building from scratch ({error})", file=sys.stderr)
-        previous = None
-    embedder.progress = settings.progress
-    report = build_index(settings.corpus_dir, settings.index_dir, embedder, previous)
-    export_models(settings.model, settings.index_dir)  # questions then skip torch; warns if not
+    models = runtime.load_models(settings)
+    models.build_embedder().progress = settings.progress
+    # The exports let questions skip torch; each warns in one line when it can't be written.
+    report, index = rebuild(settings, models)
+    index.close()
     for warning in report.skipped:
         print(f"warning: {warning}", file=sys.stderr)
     if args.json:

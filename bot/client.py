@@ -83,10 +83,7 @@ class QABot(commands.Bot):
         elif self.settings.data_dir is None:  # one collection: the corpus folder, as before
             self.engine = await asyncio.to_thread(Engine.open, engine_settings)
         self.collections = Collections(
-            engine_settings,
-            self.settings.data_dir,
-            cache_size=self.settings.collection_cache,
-            default_engine=getattr(self, "engine", None),
+            engine_settings, self.settings.library, default_engine=getattr(self, "engine", None)
         )
         self.feedback = await asyncio.to_thread(FeedbackStore, self.settings.feedback_db)
         self.scopes = Scopes(self.collections, self.settings, self.feedback)

@@ -1,7 +1,8 @@
 """Bot settings: one frozen dataclass, read once from the environment and an optional .env file.
 
-The engine's own settings (folders, model, QABOT_K, QABOT_ABSTAIN) are read by the same reader
-(index.settings) and kept inside, so the bot serves the index the CLI builds.
+The engine's settings (folders, model, QABOT_K, QABOT_ABSTAIN) and the library's (QABOT_DATA_DIR,
+QABOT_COLLECTION_CACHE, QABOT_FETCH_ALLOW) are read by the same reader (index.settings) and kept
+inside, so the bot, the CLI and `qabot docs` see the same folders.
 """
 
 from __future__ import annotations
@@ -10,8 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from index.errors import QabotError
-from index.settings import DEFAULT_DOTENV, EngineSettings, read_env
+from index.errors import SettingsError
+from index.settings import (
+    DEFAULT_DOTENV,
+    EngineSettings,
+    LibrarySettings,
+    read_env,
+    whole_number,
+)
 
 DEFAULT_FEEDBACK_DB = Path(".qabot/feedback.sqlite3")
 DEFAULT_COOLDOWN_S = 5.0
@@ -21,10 +28,7 @@ DEFAULT_WORKERS = 2
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _ENGINE_FIELDS = {f.name for f in fields(EngineSettings)}
-
-
-class SettingsError(ValueError):
-    """A setting has a value the bot cannot use; the message names the variable."""
+_LIBRARY_FIELDS = {f.name for f in fields(LibrarySettings)}
 
 
 @dataclass(frozen=True)
@@ -42,10 +46,10 @@ class Settings:
     forum: str = ""  # a forum channel name or id: /ask answers become posts there
     ask_channels: tuple[str, ...] = ()  # channels where questions need no mention
     message_content: bool = True  # request the Message Content intent (privileged)
-    data_dir: Path | None = None  # QABOT_DATA_DIR: one collection per server under it
-    fetch_allow: str = ""  # QABOT_FETCH_ALLOW: hosts or CIDRs /docs add url: may reach
+    # QABOT_DATA_DIR (one collection per server under it), QABOT_COLLECTION_CACHE, and
+    # QABOT_FETCH_ALLOW (hosts or CIDRs /docs add url: may reach although private).
+    library: LibrarySettings = LibrarySettings()
     dm_collection: str = ""  # QABOT_DM_COLLECTION: what DMs see when there is a data folder
-    collection_cache: int = 8  # QABOT_COLLECTION_CACHE: collections kept loaded at once
     workers: int = DEFAULT_WORKERS  # QABOT_WORKERS: questions answered at once
 
     @property
@@ -55,6 +59,18 @@ class Settings:
     @property
     def index_dir(self) -> Path:
         return self.engine.index_dir
+
+    @property
+    def data_dir(self) -> Path | None:
+        return self.library.data_dir
+
+    @property
+    def fetch_allow(self) -> str:
+        return self.library.fetch_allow
+
+    @property
+    def collection_cache(self) -> int:
+        return self.library.collection_cache
 
     @classmethod
     def from_env(
@@ -66,13 +82,10 @@ class Settings:
     ) -> Settings:
         """Overrides win over the environment, which wins over .env, which wins over defaults."""
         values = read_env(env, dotenv_path)
-        try:
-            engine = EngineSettings.from_values(values)
-        except QabotError as error:
-            raise SettingsError(str(error)) from None
         settings = cls(
             token=values.get("DISCORD_TOKEN", "").strip(),
-            engine=engine,
+            engine=EngineSettings.from_values(values),
+            library=LibrarySettings.from_values(values),
             mod_role=values.get("QABOT_MOD_ROLE", "").strip(),
             channels=_split_list(values.get("QABOT_CHANNELS", "")),
             cooldown_s=_cooldown(values.get("QABOT_COOLDOWN_S")),
@@ -82,19 +95,14 @@ class Settings:
             forum=values.get("QABOT_FORUM", "").strip().lstrip("#"),
             ask_channels=_split_list(values.get("QABOT_ASK_CHANNELS", "")),
             message_content=values.get("QABOT_MESSAGE_CONTENT", "").strip().lower() not in _FALSE,
-            data_dir=Path(values["QABOT_DATA_DIR"]) if values.get("QABOT_DATA_DIR") else None,
-            fetch_allow=values.get("QABOT_FETCH_ALLOW", "").strip(),
             dm_collection=values.get("QABOT_DM_COLLECTION", "").strip(),
-            collection_cache=_at_least_one(
-                "QABOT_COLLECTION_CACHE", values.get("QABOT_COLLECTION_CACHE")
-            ),
-            workers=_workers(values.get("QABOT_WORKERS")),
+            workers=whole_number("QABOT_WORKERS", values.get("QABOT_WORKERS"), DEFAULT_WORKERS),
         )
         return settings.with_overrides(**overrides)
 
     def with_overrides(self, **overrides: object) -> Settings:
         """Bot settings and engine settings (corpus_dir, index_dir, k, …) by name."""
-        known = {f.name for f in fields(self)} | _ENGINE_FIELDS
+        known = {f.name for f in fields(self)} | _ENGINE_FIELDS | _LIBRARY_FIELDS
         unknown = sorted(set(overrides) - known)
         if unknown:
             raise SettingsError(f"unknown bot setting(s): {', '.join(unknown)}")
@@ -108,6 +116,9 @@ class Settings:
         engine = {key: given.pop(key) for key in list(given) if key in _ENGINE_FIELDS}
         if engine:
             given["engine"] = replace(self.engine, **engine)  # type: ignore[arg-type]
+        library = {key: given.pop(key) for key in list(given) if key in _LIBRARY_FIELDS}
+        if library:
+            given["library"] = replace(self.library, **library)  # type: ignore[arg-type]
         return replace(self, **given)  # type: ignore[arg-type]
 
 
@@ -128,17 +139,4 @@ def _cooldown(raw: str | None) -> float:
     return value
 
 
-def _workers(raw: str | None) -> int:
-    if raw is None or not raw.strip():
-        return DEFAULT_WORKERS
-    if not raw.strip().isdigit() or int(raw) < 1:
-        raise SettingsError(f"QABOT_WORKERS must be a whole number of at least 1, got {raw!r}")
-    return int(raw)
-
-
-def _at_least_one(name: str, raw: str | None) -> int:
-    if raw is None or not raw.strip():
-        return 8
-    if not raw.strip().isdigit() or int(raw) < 1:
-        raise SettingsError(f"{name} must be a whole number of at least 1, got {raw!r}")
-    return int(raw)
+__all__ = ["Settings", "SettingsError"]

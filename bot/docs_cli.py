@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from index.errors import QabotError
-from index.settings import EngineSettings
+from index.settings import EngineSettings, LibrarySettings, read_env
 
 
 def add_docs_commands(commands, paths: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -37,19 +36,18 @@ def add_docs_commands(commands, paths: Callable[[argparse.ArgumentParser], None]
 
 
 def _collection(args: argparse.Namespace):
-    from index.library.collections import DEFAULT, from_env
-
-    settings = EngineSettings.from_env(args.corpus, args.index)
-    collections = from_env(settings)
-    name = args.collection or DEFAULT
-    collections.paths(name)  # a bad name fails before anything else
-    return collections, name
-
-
-def _allow():
+    """The collection the command works on, with settings from the one reader (environment and
+    .env alike), and what URLs may be fetched into it."""
+    from index.library.collections import DEFAULT, Collections
     from index.library.fetch import Allow
 
-    return Allow.parse(os.environ.get("QABOT_FETCH_ALLOW", ""))
+    values = read_env()
+    settings = EngineSettings.from_values(values, args.corpus, args.index)
+    library = LibrarySettings.from_values(values)
+    collections = Collections(settings, library)
+    name = args.collection or DEFAULT
+    collections.paths(name)  # a bad name fails before anything else
+    return collections, name, Allow.parse(library.fetch_allow)
 
 
 def _rebuild(collections, name: str) -> None:
@@ -67,13 +65,13 @@ def _rebuild(collections, name: str) -> None:
 def _add(args: argparse.Namespace) -> int:
     from index.library import intake
 
-    collections, name = _collection(args)
+    collections, name, allow = _collection(args)
     source: str = args.source
     with collections.changing(name) as paths:
         if source.startswith(("http://", "https://")):
             from index.library.fetch import Fetched, fetch
 
-            got = asyncio.run(fetch(source, _allow()))
+            got = asyncio.run(fetch(source, allow))
             assert isinstance(got, Fetched)
             record = intake.add_fetched(paths, got)
         else:
@@ -91,7 +89,7 @@ def _add(args: argparse.Namespace) -> int:
 def _remove(args: argparse.Namespace) -> int:
     from index.library import intake
 
-    collections, name = _collection(args)
+    collections, name, allow = _collection(args)
     with collections.changing(name) as paths:
         record = intake.remove(paths, args.name)
         print(f"removed {record.original}")
@@ -102,7 +100,7 @@ def _remove(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     from index.library import intake
 
-    collections, name = _collection(args)
+    collections, name, allow = _collection(args)
     records = intake.listing(collections.paths(name))
     if not records:
         print("no documents")
@@ -115,9 +113,9 @@ def _list(args: argparse.Namespace) -> int:
 def _refresh(args: argparse.Namespace) -> int:
     from index.library import intake
 
-    collections, name = _collection(args)
+    collections, name, allow = _collection(args)
     with collections.changing(name) as paths:
-        result = asyncio.run(intake.refresh(paths, _allow()))
+        result = asyncio.run(intake.refresh(paths, allow))
         for record, reason in result.failed:
             print(f"warning: {record.url}: {reason}", file=sys.stderr)
         print(f"{len(result.changed)} changed, {len(result.unchanged)} unchanged")

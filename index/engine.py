@@ -12,12 +12,10 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from pathlib import Path
 
-from index import store
-from index.build.embed import Embedder
-from index.build.incremental import build_index
+from index import runtime, store
 from index.build.ingest import corpus_hashes
+from index.build.rebuild import rebuild
 from index.errors import BuildInProgress, IndexCorrupt, IndexMissing, QuestionError
 from index.lexical import question_terms
 from index.models import (
@@ -29,15 +27,14 @@ from index.models import (
     IndexStatus,
     StageTimes,
 )
-from index.query import onnx_embed
-from index.query import reader as reader_model
 from index.query.answer import citation_of, compose_answer
-from index.query.answer_model import AnswerModel, load_model
 from index.query.context import Context, with_context
 from index.query.features import CANDIDATE_PASSAGES
-from index.query.reader import OnnxReader, TorchReader
+from index.query.onnx_embed import OnnxEmbedder
 from index.query.retrieve import rank, retrieve
+from index.runtime import Models, QuestionEmbedder
 from index.settings import EngineSettings
+from index.store import StoredIndex
 
 # progress(done, total) is called from the building thread as files are processed.
 Progress = Callable[[int, int], None]
@@ -49,67 +46,60 @@ class Engine:
     def __init__(
         self,
         settings: EngineSettings,
-        embedder: onnx_embed.OnnxEmbedder | Embedder,  # an Embedder also builds
-        index: store.StoredIndex,
-        answer_model: AnswerModel,
-        builder: Embedder | None = None,
+        models: Models,
+        questions: QuestionEmbedder,
+        index: StoredIndex,
         *,
-        exports: bool = False,
-        reader: OnnxReader | TorchReader | None = None,
+        exports: bool = True,
     ):
         self.settings = settings
-        self.embedder = embedder  # questions: ONNX Runtime, or sentence-transformers as fallback
-        self.answer_model = answer_model
-        self.abstain_bar = answer_model.bar(settings.abstain)
+        self.models = models
+        self.embedder = questions  # ONNX Runtime, or sentence-transformers as fallback
+        self.answer_model = models.answer_model
+        self.abstain_bar = self.answer_model.bar(settings.abstain)
         # The reader: the index folder's checked ONNX export, else PyTorch (one per process).
-        self.reader = reader or reader_model.load(settings.index_dir)
+        self.reader = models.reader(settings.index_dir)
         self._index = index
-        self._builder = builder  # builds: sentence-transformers, loaded by the first build
-        self._exports = exports  # export the question model and the reader after a build
+        self._exports = exports  # serve from, and write, the ONNX exports in the index folder
         self._build_lock = threading.Lock()
-        self._builder_lock = threading.Lock()
 
     @classmethod
     def open(
         cls,
         settings: EngineSettings,
+        models: Models | None = None,
         *,
         build_if_missing: bool = True,
-        embedder: Embedder | None = None,
-        reader: OnnxReader | TorchReader | None = None,
+        exports: bool | None = None,
     ) -> Engine:
         """Load the index and the question model; build the index first when there is none.
 
-        Without an `embedder`, questions go through the exported ONNX model when it is there and
-        checks out (no torch import), else through sentence-transformers with one log line. A
-        given `embedder` serves questions and builds alike, and nothing is exported. A given
-        `reader` is used as it is (collections share the default index's).
+        `models` are the process's models (index.runtime; loaded here when not given). With
+        `exports` (the models' own setting unless given), questions go through the index folder's
+        ONNX export when it is there and checks out (no torch import), else through
+        sentence-transformers with one log line; without, through sentence-transformers, and a
+        build exports nothing (collections).
 
         Raises IndexCorrupt (clear message, says to run `qabot index build`), CorpusError, or
         QabotError for an unusable answer model or QABOT_ABSTAIN.
         """
-        answer_model = load_model()
-        answer_model.bar(settings.abstain)  # a bad setting fails before the slow part
-        exports = embedder is None
+        models = models or runtime.load_models(settings)
+        models.answer_model.bar(settings.abstain)  # a bad setting fails before the slow part
+        exports = models.exports if exports is None else exports
+        questions = None
         if exports and store.live_folder(settings.index_dir) is not None:
             # Checksums and file reads release the GIL: read the index while the model loads.
             with ThreadPoolExecutor(max_workers=1) as pool:
                 reading = pool.submit(store.read_index, settings.index_dir)
-                questions = onnx_embed.load(settings.model, settings.index_dir)
+                questions = models.question_embedder(settings.index_dir)
                 index = reading.result()
-            builder = None
-            if questions is None:
-                builder = Embedder(settings.model, settings.dtype, settings.batch_size)
         else:
-            builder = embedder or Embedder(settings.model, settings.dtype, settings.batch_size)
-            index = _read_or_build(settings, builder, build_if_missing, exports)
-            questions = (exports and onnx_embed.load(settings.model, settings.index_dir)) or None
-        questions = questions or builder
-        assert questions is not None
+            index = _read_or_build(settings, models, build_if_missing, exports)
+            if exports:
+                questions = models.question_embedder(settings.index_dir)
+        questions = questions or models.build_embedder()
         store.check_model(index, questions.weights_sha256, questions.dim)
-        return cls(
-            settings, questions, index, answer_model, builder, exports=exports, reader=reader
-        )
+        return cls(settings, models, questions, index, exports=exports)
 
     # ---- questions ---------------------------------------------------------------------
 
@@ -146,7 +136,7 @@ class Engine:
         return replace(followed, took_ms=round(alone.took_ms + followed.took_ms, 1)), total
 
     def _answer_once(
-        self, index: store.StoredIndex, question: str, searched_for: str, cited: frozenset[int]
+        self, index: StoredIndex, question: str, searched_for: str, cited: frozenset[int]
     ) -> tuple[Answer, StageTimes]:
         started = time.perf_counter()
         vector = self.embedder.embed_query(searched_for)
@@ -170,7 +160,7 @@ class Engine:
         return replace(result, question=question, took_ms=took_ms), times
 
     @staticmethod
-    def _rows(index: store.StoredIndex, context: Context | None) -> frozenset[int]:
+    def _rows(index: StoredIndex, context: Context | None) -> frozenset[int]:
         """The index rows of the passages the context's turns cited (gone ones are skipped)."""
         found = (index.chunk_by_id(chunk_id) for chunk_id in (context.cited() if context else ()))
         return frozenset(hit[0] for hit in found if hit is not None)
@@ -200,34 +190,17 @@ class Engine:
         if not self._build_lock.acquire(blocking=False):
             raise BuildInProgress("an index build is already running; try again when it finishes")
         try:
-            builder = self.build_embedder()
-            report = build_index(
-                self.settings.corpus_dir, self.settings.index_dir, builder, self._index, progress
+            report, self._index = rebuild(
+                self.settings, self.models, self._index, progress, exports=self._exports
             )
-            self._index = store.load_index(
-                self.settings.index_dir, builder.weights_sha256, builder.dim
-            )
-            if self._exports:
-                self._export_models(builder)
+            if self._exports and not isinstance(self.embedder, OnnxEmbedder):
+                self.embedder = (
+                    self.models.question_embedder(self.settings.index_dir) or self.embedder
+                )
+            self.reader = self.models.reader(self.settings.index_dir)
             return report
         finally:
             self._build_lock.release()
-
-    def build_embedder(self) -> Embedder:
-        """The sentence-transformers model builds use; loaded now if questions didn't need it."""
-        with self._builder_lock:
-            if self._builder is None:
-                s = self.settings
-                self._builder = Embedder(s.model, s.dtype, s.batch_size)
-            return self._builder
-
-    def _export_models(self, builder: Embedder) -> None:
-        """Export the question model and the reader once; a fallback engine switches to them."""
-        exported = onnx_embed.export(self.settings.model, self.settings.index_dir)
-        if exported and not isinstance(self.embedder, onnx_embed.OnnxEmbedder):
-            self.embedder = onnx_embed.load(self.settings.model, self.settings.index_dir) or builder
-        if reader_model.export(self.settings.index_dir) and not isinstance(self.reader, OnnxReader):
-            self.reader = reader_model.load(self.settings.index_dir)
 
     # ---- lookups -----------------------------------------------------------------------
 
@@ -279,30 +252,20 @@ class Engine:
         chunks = self._index.list_chunks(query.strip(), limit)
         return [(f"{c.title[:40]} ¶{c.paragraph}: {c.text[:50]}…", c.chunk_id) for c in chunks]
 
-    def _as_citation(self, index: store.StoredIndex, chunk: Chunk, score: float) -> Citation:
+    def _as_citation(self, index: StoredIndex, chunk: Chunk, score: float) -> Citation:
         meta = index.document_meta({chunk.doc_id}).get(chunk.doc_id, {})
         return citation_of(chunk, meta, 1, chunk.sentences, score)
 
 
 def _read_or_build(
-    settings: EngineSettings, builder: Embedder, build_if_missing: bool, exports: bool
-) -> store.StoredIndex:
+    settings: EngineSettings, models: Models, build_if_missing: bool, exports: bool
+) -> StoredIndex:
     try:
         return store.read_index(settings.index_dir)
     except IndexMissing:
         if not build_if_missing:
             raise
-    build_index(settings.corpus_dir, settings.index_dir, builder, None)
-    if exports:
-        export_models(settings.model, settings.index_dir)
-    return store.read_index(settings.index_dir)
-
-
-def export_models(model: str, index_dir: Path) -> None:
-    """Export what questions run on (the question model, the reader) so serving needs no torch.
-    Each export warns in one line and leaves the PyTorch fallback when it can't be written."""
-    onnx_embed.export(model, index_dir)
-    reader_model.export(index_dir)
+    return rebuild(settings, models, exports=exports)[1]
 
 
 def check_question(question: str) -> str:
@@ -318,4 +281,4 @@ def check_question(question: str) -> str:
     return question
 
 
-__all__ = ["Engine", "IndexCorrupt", "MAX_QUESTION_CHARS", "check_question", "export_models"]
+__all__ = ["Engine", "IndexCorrupt", "MAX_QUESTION_CHARS", "check_question"]

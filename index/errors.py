@@ -31,3 +31,7 @@ class IndexWriteError(QabotError):
 
 class BuildInProgress(QabotError):
     """Another build is running in this process."""
+
+
+class SettingsError(QabotError, ValueError):
+    """A setting has a value qabot can't use; the message names the variable."""

@@ -1,8 +1,10 @@
-"""Engine settings: one frozen dataclass, read in one place from flags, the environment and .env.
+"""Settings: read in one place from flags, the environment and .env, each default and check once.
 
 Flags win over the environment, which wins over a `.env` file in the working folder, which wins
-over the defaults. The bot's settings contain these and the CLI reads them here too, so every front
-end serves the index that `qabot index build` wrote.
+over the defaults. `read_env` is the one reader: the engine's settings (EngineSettings), the
+library's (LibrarySettings: the data folder of collections, what URLs may be fetched) and the
+bot's (bot.config) are all built from what it returns, so `qabot docs`, `--collection` and the bot
+see the same QABOT_DATA_DIR, and every front end serves the index that `qabot index build` wrote.
 """
 
 from __future__ import annotations
@@ -14,10 +16,14 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from index.errors import SettingsError
+
 DEFAULT_CORPUS_DIR = Path("docs_corpus")
 DEFAULT_INDEX_DIR = Path(".qabot/index")
 DEFAULT_DOTENV = Path(".env")
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+DEFAULT_K = 5
+DEFAULT_COLLECTION_CACHE = 8
 
 
 @dataclass(frozen=True)
@@ -26,7 +32,7 @@ class EngineSettings:
     index_dir: Path = DEFAULT_INDEX_DIR
     model: str = BUNDLED_MODEL  # the bundled model, any local path, or a hub name
     dtype: str = "auto"  # auto (bf16 where the CPU has it), bfloat16 or float32
-    k: int = 5  # passages retrieved per question
+    k: int = DEFAULT_K  # passages retrieved per question
     batch_size: int = 8  # with length-sorted batches, 8 embedded 1.23x faster than 32 here
     progress: bool = False  # show a progress bar while embedding
     abstain: str = "balanced"  # QABOT_ABSTAIN: lenient, balanced, strict, or a bar from 0 to 1
@@ -59,7 +65,7 @@ class EngineSettings:
             index_dir=Path(index_dir or values.get("QABOT_INDEX_DIR") or DEFAULT_INDEX_DIR),
             model=values.get("QABOT_MODEL") or BUNDLED_MODEL,
             dtype=values.get("QABOT_DTYPE") or "auto",
-            k=_positive_int("QABOT_K", values.get("QABOT_K") or "5"),
+            k=whole_number("QABOT_K", values.get("QABOT_K"), DEFAULT_K),
             abstain=values.get("QABOT_ABSTAIN") or "balanced",
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
@@ -75,9 +81,41 @@ def read_env(
     return {**from_file, **(os.environ if env is None else env)}
 
 
-def _positive_int(name: str, text: str) -> int:
-    from index.errors import QabotError
+def whole_number(name: str, raw: str | None, default: int) -> int:
+    """A whole number of at least 1 (the default when unset); SettingsError names the variable."""
+    if raw is None or not raw.strip():
+        return default
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise SettingsError(f"{name} must be a whole number of at least 1, not {raw!r}")
+    return int(raw)
 
-    if not text.strip().isdigit() or int(text) < 1:
-        raise QabotError(f"{name} must be a whole number of at least 1, not {text!r}")
-    return int(text)
+
+@dataclass(frozen=True)
+class LibrarySettings:
+    """Where collections live and what may be fetched into them (index.library)."""
+
+    data_dir: Path | None = None  # QABOT_DATA_DIR: collections under it; none: the corpus folder
+    collection_cache: int = DEFAULT_COLLECTION_CACHE  # QABOT_COLLECTION_CACHE: engines kept loaded
+    fetch_allow: str = ""  # QABOT_FETCH_ALLOW: private hosts or CIDRs a URL may still reach
+
+    @classmethod
+    def from_env(
+        cls,
+        *,
+        env: Mapping[str, str] | None = None,
+        dotenv_path: str | Path | None = DEFAULT_DOTENV,
+    ) -> LibrarySettings:
+        return cls.from_values(read_env(env, dotenv_path))
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, str]) -> LibrarySettings:
+        data_dir = (values.get("QABOT_DATA_DIR") or "").strip()
+        return cls(
+            data_dir=Path(data_dir) if data_dir else None,
+            collection_cache=whole_number(
+                "QABOT_COLLECTION_CACHE",
+                values.get("QABOT_COLLECTION_CACHE"),
+                DEFAULT_COLLECTION_CACHE,
+            ),
+            fetch_allow=(values.get("QABOT_FETCH_ALLOW") or "").strip(),
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -88,7 +89,29 @@ def share_exported(exported: Path, index_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def article_engine(tmp_path_factory, embedder, exported_model):
+def models(embedder, exported_model):
+    """The session's models (index.runtime), handed to every engine: the real embedder loaded
+    once, and the real exports shared into an index folder wherever a build would write them."""
+    from index.runtime import Models
+    from index.settings import EngineSettings
+
+    def export(model: str, index_dir: Path) -> None:
+        # On another file system (tests/test_faults.py's small disk) questions use the fallback.
+        with contextlib.suppress(OSError):
+            share_exported(exported_model, index_dir)
+
+    return Models(EngineSettings(), embedder=embedder, export=export)
+
+
+@pytest.fixture
+def served_models(monkeypatch, models):
+    """Front ends (the CLI, the bot) load the session's models through the one seam."""
+    monkeypatch.setattr("index.runtime.load_models", lambda settings: models)
+    return models
+
+
+@pytest.fixture(scope="session")
+def article_engine(tmp_path_factory, models, exported_model):
     """A real engine over the article alone, built once for the session; its folder holds the
     exported question model, so the CLI serves it as users get it."""
     from index.settings import EngineSettings
@@ -98,24 +121,25 @@ def article_engine(tmp_path_factory, embedder, exported_model):
     corpus.mkdir()
     shutil.copy(ARTICLE, corpus / ARTICLE.name)
     settings = EngineSettings(corpus_dir=corpus, index_dir=root / "index")
-    engine = _open_with(settings, embedder)
+    engine = _open_with(settings, models)
     share_exported(exported_model, settings.index_dir)
     return engine
 
 
-def _open_with(settings, embedder):
+def _open_with(settings, models):
+    """An engine on the session's models whose questions go through the embedder itself."""
     from index.engine import Engine
 
-    return Engine.open(settings, embedder=embedder)
+    return Engine.open(settings, models, exports=False)
 
 
 @pytest.fixture
-def open_engine(embedder):
+def open_engine(models):
     """Open a real engine on any corpus and index folder."""
 
     def opener(corpus: Path, index: Path):
         from index.settings import EngineSettings
 
-        return _open_with(EngineSettings(corpus_dir=corpus, index_dir=index), embedder)
+        return _open_with(EngineSettings(corpus_dir=corpus, index_dir=index), models)
 
     return opener

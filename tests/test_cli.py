@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from tests.conftest import ARTICLE, DEV_SET, share_exported
+from tests.conftest import ARTICLE, DEV_SET
 
 
 @pytest.fixture(scope="module")
@@ -22,17 +22,9 @@ def paths(tmp_path_factory, article_engine):
 
 
 @pytest.fixture(autouse=True)
-def shared_model(monkeypatch, embedder, exported_model):
-    """The CLI would load and export the model itself; reuse the session's copies to keep the
-    suite fast (tests/test_onnx_embed.py tests the export)."""
-    monkeypatch.setattr("index.engine.Embedder", lambda *args, **kwargs: embedder)
-    monkeypatch.setattr("index.build.embed.Embedder", lambda *args, **kwargs: embedder)
-    monkeypatch.setattr(
-        "index.query.onnx_embed.export", lambda model, index: share_exported(exported_model, index)
-    )
-    monkeypatch.setattr(
-        "index.query.reader.export", lambda index: share_exported(exported_model, index)
-    )
+def shared_model(served_models):
+    """The CLI would load and export the model itself; it gets the session's models instead, to
+    keep the suite fast (tests/test_onnx_embed.py tests the export)."""
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

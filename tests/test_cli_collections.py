@@ -22,10 +22,8 @@ PAGE = {"body": "Ferry Notes\n\nThe ferry to the island leaves at seven every mo
 
 
 @pytest.fixture(autouse=True)
-def shared_model(monkeypatch, embedder):
-    monkeypatch.setattr("index.engine.Embedder", lambda *args, **kwargs: embedder)
-    monkeypatch.setattr("index.build.embed.Embedder", lambda *args, **kwargs: embedder)
-    monkeypatch.setattr("index.library.collections.Embedder", lambda *args, **kwargs: embedder)
+def shared_model(served_models):
+    """The session's models, through the one seam the CLI loads them by."""
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ from index.library.collections import (
     EmptyCollection,
     guild_collection,
 )
-from index.settings import EngineSettings
+from index.settings import EngineSettings, LibrarySettings
 
 ALPHA = (
     "Alpha Club Rules\n\nThe alpha club meets every Tuesday in the old boathouse by the river.\n"
@@ -27,9 +27,10 @@ BETA = (
 
 
 @pytest.fixture
-def collections(tmp_path: Path, embedder) -> Collections:
+def collections(tmp_path: Path, models) -> Collections:
     settings = EngineSettings(corpus_dir=tmp_path / "docs_corpus", index_dir=tmp_path / "idx")
-    return Collections(settings, tmp_path / "data", cache_size=2, embedder=embedder)
+    library = LibrarySettings(data_dir=tmp_path / "data", collection_cache=2)
+    return Collections(settings, library, models)
 
 
 def put(collections: Collections, name: str, file: str, text: str) -> None:

@@ -3,7 +3,6 @@ a missing or damaged CURRENT pointer. The old index keeps serving; errors are on
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import shutil
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from tests.conftest import ARTICLE, share_exported
+from tests.conftest import ARTICLE
 from tests.killed_builds import run_kills
 
 FERRY = "Island Ferry\n\nThe electric ferry to Saltholm leaves every 40 minutes.\n"
@@ -22,19 +21,8 @@ TOKYO = "What did Tokyo urge Japanese citizens to do?"
 
 
 @pytest.fixture
-def cli_model(monkeypatch, embedder, exported_model) -> None:
+def cli_model(served_models) -> None:
     """The CLI with the session's model, and its export put in place as a build would."""
-    monkeypatch.setattr("index.build.embed.Embedder", lambda *args, **kwargs: embedder)
-    monkeypatch.setattr("index.engine.Embedder", lambda *args, **kwargs: embedder)
-
-    def export(model: str, index: Path) -> Path | None:
-        # On another file system (the small disk) questions go through the fallback.
-        with contextlib.suppress(OSError):
-            return share_exported(exported_model, index)
-        return None
-
-    monkeypatch.setattr("index.query.onnx_embed.export", export)
-    monkeypatch.setattr("index.query.reader.export", lambda index: export("", index))
 
 
 def mount(*args: str) -> bool:

@@ -235,15 +235,14 @@ def test_a_reader_out_of_memory_is_a_warning_not_a_crash():
 
 
 @pytest.fixture(scope="module")
-def mixed_engine(tmp_path_factory, embedder):
+def mixed_engine(tmp_path_factory, models):
     from index.engine import Engine
     from index.settings import EngineSettings
 
     root = tmp_path_factory.mktemp("mixed")
     corpus = write_mixed(root / "corpus")
-    return Engine.open(
-        EngineSettings(corpus_dir=corpus, index_dir=root / "index"), embedder=embedder
-    )
+    settings = EngineSettings(corpus_dir=corpus, index_dir=root / "index")
+    return Engine.open(settings, models, exports=False)
 
 
 def shown(capsys, engine, doc: str) -> str:

@@ -9,7 +9,7 @@ import pytest
 from index.library import intake
 from index.library.collections import Collections
 from index.library.intake import MAX_UPLOAD_BYTES, IntakeError
-from index.settings import EngineSettings
+from index.settings import EngineSettings, LibrarySettings
 
 TEXT = b"Ferry Timetable\n\nThe ferry to the island leaves at seven every morning.\n"
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 200
@@ -19,7 +19,7 @@ PE = b"MZ\x90\x00\x03" + b"\x00" * 200
 @pytest.fixture
 def collections(tmp_path: Path) -> Collections:
     settings = EngineSettings(corpus_dir=tmp_path / "docs_corpus", index_dir=tmp_path / "idx")
-    return Collections(settings, tmp_path / "data")
+    return Collections(settings, LibrarySettings(data_dir=tmp_path / "data"))
 
 
 @pytest.fixture

@@ -98,7 +98,7 @@ def test_a_damaged_file_fails_its_check_and_falls_back(exported_index: Path, cap
 
 
 def test_an_engine_without_the_export_answers_through_sentence_transformers(
-    tmp_path: Path, article_engine, embedder, monkeypatch, caplog
+    tmp_path: Path, article_engine, models, caplog
 ) -> None:
     from index.build.embed import Embedder
     from index.engine import Engine
@@ -107,12 +107,11 @@ def test_an_engine_without_the_export_answers_through_sentence_transformers(
     shutil.copytree(
         article_engine.settings.index_dir, index, ignore=shutil.ignore_patterns("models")
     )
-    monkeypatch.setattr("index.engine.Embedder", lambda *args, **kwargs: embedder)
     settings = article_engine.settings.__class__(
         corpus_dir=article_engine.settings.corpus_dir, index_dir=index
     )
     with caplog.at_level(logging.WARNING, logger="qabot.embed"):
-        engine = Engine.open(settings)
+        engine = Engine.open(settings, models)
     assert isinstance(engine.embedder, Embedder)
     assert len(caplog.records) == 1
     assert "2014" in engine.answer("When did Putin annex Crimea?").answer

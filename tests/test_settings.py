@@ -12,7 +12,7 @@ import pytest
 from bot.cli import main
 from bot.config import Settings, SettingsError
 from index.settings import EngineSettings
-from tests.conftest import ARTICLE, share_exported
+from tests.conftest import ARTICLE
 
 ENGINE_VARIABLES = (
     "QABOT_CORPUS_DIR",
@@ -39,16 +39,8 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def quick_build(monkeypatch: pytest.MonkeyPatch, embedder, exported_model: Path) -> None:
+def quick_build(served_models) -> None:
     """`qabot index build` with the session's model and its export (both tested elsewhere)."""
-    monkeypatch.setattr("index.build.embed.Embedder", lambda *args, **kwargs: embedder)
-    monkeypatch.setattr(
-        "index.query.onnx_embed.export",
-        lambda model, index_dir: share_exported(exported_model, index_dir),
-    )
-    monkeypatch.setattr(
-        "index.query.reader.export", lambda index_dir: share_exported(exported_model, index_dir)
-    )
 
 
 def dotenv_corpus(folder: Path) -> Path:

@@ -15,8 +15,8 @@ from discord.ext import commands
 from bot import checks, gaps, render
 from bot.feedback import FeedbackStore
 from bot.reindex import ALREADY_RUNNING
+from bot.wording import empty_message, say
 from index.errors import QabotError
-from index.library.collections import empty_message
 
 if TYPE_CHECKING:
     from bot.client import QABot
@@ -63,7 +63,7 @@ async def run_build(bot: QABot, name: str, on_progress) -> discord.Embed:
         with bot.collections.changing(name):
             return await build_embed_for(bot, name, on_progress)
     except QabotError as error:  # the collection is being changed
-        return render.build_failed(str(error))
+        return render.build_failed(say(error))
 
 
 async def build_embed_for(bot: QABot, name: str, on_progress) -> discord.Embed:
@@ -72,7 +72,7 @@ async def build_embed_for(bot: QABot, name: str, on_progress) -> discord.Embed:
     try:
         report = await bot.reindexer_of(name).run(builder, on_progress)  # type: ignore[arg-type]
     except QabotError as error:
-        return render.build_failed(str(error))
+        return render.build_failed(say(error))
     except Exception:
         log.exception("reindex failed")
         return render.build_failed(UNEXPECTED)

@@ -15,6 +15,7 @@ from bot.client import SOMETHING_WRONG
 from bot.feedback import FeedbackStore
 from bot.scope import NO_DM_COLLECTION, NoCollection
 from bot.views import answer_view
+from bot.wording import say
 from index.errors import QabotError
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ class Ask(commands.Cog):
                 engine, store, question, follows=follows, place=place, pool=self.bot.questions
             )
         except QabotError as error:
-            await interaction.followup.send(render.content(str(error)))
+            await interaction.followup.send(render.content(say(error)))
             return
         embed, view = render.answer_embed(asked.answer), answer_view(asked.key)
         forum = self._forum(interaction.guild)
@@ -175,7 +176,7 @@ class Ask(commands.Cog):
                     engine, store, question, follows=follows, place=place, pool=self.bot.questions
                 )
         except QabotError as error:
-            await message.reply(render.content(str(error)), mention_author=False)
+            await message.reply(render.content(say(error)), mention_author=False)
             return
         except Exception:
             log.exception("error answering a message question")

@@ -19,11 +19,12 @@ from discord.ext import commands
 
 from bot import checks, limits, render
 from bot.cogs.admin import TOKEN_GONE, build_embed_for
+from bot.wording import BUSY, describe, say
 from index.errors import QabotError
 from index.library import fetch as fetching
 from index.library import intake
-from index.library.collections import BUSY, DEFAULT, describe
 from index.library.fetch import Allow, Fetched
+from index.library.layout import DEFAULT
 
 if TYPE_CHECKING:
     from bot.client import QABot
@@ -172,7 +173,7 @@ class Docs(commands.GroupCog, group_name="docs"):
                 self.bot.collections.bind, interaction.guild_id, channel_id, collection or None
             )
         except QabotError as error:
-            await interaction.response.send_message(render.content(str(error)), ephemeral=True)
+            await interaction.response.send_message(render.content(say(error)), ephemeral=True)
             return
         await interaction.response.send_message(
             render.content(f"This channel now uses {describe(name).lower()}."), ephemeral=True
@@ -191,7 +192,7 @@ class Docs(commands.GroupCog, group_name="docs"):
         try:
             name = self.bot.scopes.name(interaction)
         except QabotError as error:
-            await interaction.response.send_message(render.content(str(error)), ephemeral=True)
+            await interaction.response.send_message(render.content(say(error)), ephemeral=True)
             return
         collections = self.bot.collections
         if self.bot.reindexer_of(name).running or collections.busy(name):
@@ -205,14 +206,14 @@ class Docs(commands.GroupCog, group_name="docs"):
                 try:
                     note = await take(paths)
                 except QabotError as error:
-                    await interaction.followup.send(refused(str(error), refusal), ephemeral=True)
+                    await interaction.followup.send(refused(say(error), refusal), ephemeral=True)
                     return
                 await interaction.followup.send(note, ephemeral=True)
                 if build_if is not None and not build_if():
                     return
                 await self._build(interaction, name)
         except QabotError as error:  # the change lock was taken meanwhile
-            await interaction.followup.send(render.content(str(error)), ephemeral=True)
+            await interaction.followup.send(render.content(say(error)), ephemeral=True)
 
     async def _build(self, interaction: discord.Interaction, name: str) -> None:
         reply = ProgressMessage(interaction)

@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import checks, limits, render
+from bot.wording import say
 from index.engine import MAX_QUESTION_CHARS
 from index.errors import QabotError
 
@@ -48,7 +49,7 @@ class Quote(commands.Cog):
         try:
             engine = await self.bot.scopes.engine(interaction)  # this server's collection only
         except QabotError as error:
-            await interaction.followup.send(render.content(str(error)))
+            await interaction.followup.send(render.content(say(error)))
             return
         found = await asyncio.to_thread(engine.passage if ref else engine.find_passage, ref or text)
         if found is None:

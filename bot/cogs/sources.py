@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import checks, render
+from bot.wording import say
 from index.errors import QabotError
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ class Sources(commands.Cog):
         try:
             engine = await self.bot.scopes.engine(interaction)  # this server's collection only
         except QabotError as error:
-            await interaction.followup.send(render.content(str(error)))
+            await interaction.followup.send(render.content(say(error)))
             return
         docs, status = await asyncio.to_thread(lambda: (engine.documents(), engine.status()))
         await interaction.followup.send(embed=render.sources_embed(docs, status, page))

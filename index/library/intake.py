@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 
 from index.build.ingest import FORMATS, MAX_FILE_BYTES, CorpusFile, read_documents
 from index.errors import QabotError
-from index.library.collections import CollectionPaths, write_json
 from index.library.fetch import Fetched
+from index.library.layout import CollectionPaths, write_json
 
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 MAX_NAME_CHARS = 200

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 
-from index.errors import QabotError
 from index.lexical import question_terms
 from index.query.features import CANDIDATE_PASSAGES, Candidate, candidates_of
 from index.query.retrieve import Hit, retrieve
@@ -42,24 +41,16 @@ def ask_all(
 ) -> tuple[list[Asked], Callable[[str], float]]:
     """Build (or update) an index of the folder's corpus and ask it every question; with the
     index's IDF, which the features read."""
-    from index import store
-    from index.build.embed import Embedder
-    from index.build.incremental import build_index
+    from index.build.rebuild import rebuild
     from index.engine import check_question
-    from index.query import onnx_embed
+    from index.runtime import Models
 
     records = [json.loads(line) for line in (folder / "questions.jsonl").open(encoding="utf-8")]
     settings = EngineSettings(corpus_dir=folder / "corpus", index_dir=index_dir)
-    embedder = Embedder(settings.model, settings.dtype, settings.batch_size)
-    try:
-        previous = store.load_index(index_dir, embedder.weights_sha256, embedder.dim)
-    except QabotError:
-        previous = None
-    build_index(settings.corpus_dir, index_dir, embedder, previous)
-    index = store.load_index(index_dir, embedder.weights_sha256, embedder.dim)
+    models = Models(settings)
+    _, index = rebuild(settings, models)
     # Questions are embedded the way the engine serves them: the ONNX export where it works.
-    onnx_embed.export(settings.model, index_dir)
-    questions = onnx_embed.load(settings.model, index_dir) or embedder
+    questions = models.question_embedder(index_dir) or models.build_embedder()
     asked = []
     for record in records:
         question = check_question(record["question"])

@@ -114,12 +114,12 @@ def session_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="session")
-def engine(session_dirs: tuple[Path, Path], exported_model: Path) -> Engine:
+def engine(session_dirs: tuple[Path, Path], exported_model: Path, models) -> Engine:
     """The real engine, loaded once as the bot loads it (questions through the exported ONNX
     model, builds through sentence-transformers), over a corpus no test changes."""
     corpus, index = session_dirs
     share_exported(exported_model, index)
-    return Engine.open(EngineSettings(corpus_dir=corpus, index_dir=index))
+    return Engine.open(EngineSettings(corpus_dir=corpus, index_dir=index), models)
 
 
 @pytest.fixture
@@ -130,7 +130,7 @@ def own_engine(engine: Engine, session_dirs: tuple[Path, Path], tmp_path: Path) 
     shutil.copytree(index, tmp_path / "index", ignore=shutil.ignore_patterns("models"))
     share_exported(next((index / "models").glob("*.onnx")), tmp_path / "index")
     settings = EngineSettings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
-    return Engine.open(settings, build_if_missing=False)
+    return Engine.open(settings, engine.models, build_if_missing=False)
 
 
 @pytest.fixture

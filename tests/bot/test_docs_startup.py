@@ -9,18 +9,14 @@ import pytest
 
 from bot import create_bot
 from bot.client import QABot
-from index.engine import Engine
 from tests.bot.conftest import World
 from tests.bot.test_docs import ALPHA, ALPHA_Q, text_of
 
 
 @pytest.fixture
-def simcord_bot(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> QABot:
-    # The session's model, so the test doesn't load a second copy; the bot still makes its own
+def simcord_bot(served_models, tmp_path: Path) -> QABot:
+    # The session's models, so the test doesn't load a second copy; the bot still makes its own
     # Collections and opens no engine for the default collection.
-    monkeypatch.setattr(
-        "index.library.collections.Embedder", lambda *args, **kwargs: engine.build_embedder()
-    )
     return create_bot(data_dir=tmp_path / "data", fetch_allow="", cooldown_s=0)
 
 

@@ -14,17 +14,8 @@ from tests.test_settings import write_dotenv
 
 
 @pytest.fixture
-def simcord_bot(tmp_path: Path, embedder, exported_model, monkeypatch) -> QABot:
+def simcord_bot(tmp_path: Path, served_models) -> QABot:
     """No engine given: the bot opens its own from the settings, after a CLI build."""
-    from tests.conftest import share_exported
-
-    monkeypatch.setattr("index.build.embed.Embedder", lambda *args, **kwargs: embedder)
-    monkeypatch.setattr(
-        "index.query.onnx_embed.export", lambda model, index: share_exported(exported_model, index)
-    )
-    monkeypatch.setattr(
-        "index.query.reader.export", lambda index: share_exported(exported_model, index)
-    )
     corpus = write_corpus(tmp_path / "papers")
     write_dotenv(tmp_path, QABOT_CORPUS_DIR=str(corpus), QABOT_INDEX_DIR="kept/index", QABOT_K="1")
     assert main(["index", "build"]) == 0
