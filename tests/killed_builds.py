@@ -191,10 +191,12 @@ def _serve(corpus: str, index: str) -> None:
 
     torch.set_num_threads(1)  # no OpenMP pool in this process: forked children can use torch
     from bot import cli
-    from index.build import embed
+    from index import runtime
+    from index.settings import EngineSettings
 
-    model = embed.Embedder()
-    embed.Embedder = lambda *args, **kwargs: model  # type: ignore[misc]
+    models = runtime.Models(EngineSettings())
+    models.build_embedder()  # loaded once, before the forks
+    runtime.load_models = lambda settings: models  # type: ignore[assignment]
     print("ready", flush=True)
     for _ in sys.stdin:
         pid = os.fork()

@@ -83,7 +83,8 @@ def test_the_abstain_level_moves_the_trade_off(article_engine):
 
     def engine_at(level: str) -> Engine:
         settings = replace(article_engine.settings, abstain=level)
-        return Engine(settings, article_engine.embedder, article_engine._index, load_model())
+        engine = article_engine
+        return Engine(settings, engine.models, engine.embedder, engine._index, exports=False)
 
     assert engine_at("0").answer(question).answered
     assert not engine_at(f"{min(1.0, probability + 0.01)}").answer(question).answered

@@ -158,7 +158,8 @@ class Admin(commands.Cog):
             questions = store.gaps()
             if not questions:
                 return []
-            vectors = self.bot.collections.embedder.embed([q.question for q in questions])
+            embedder = self.bot.collections.models.build_embedder()
+            vectors = embedder.embed([q.question for q in questions])
             return gaps.group(questions, vectors)
 
         return await asyncio.to_thread(load)
