@@ -11,13 +11,12 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 
 from index import runtime, store
 from index.build.ingest import corpus_hashes
 from index.build.rebuild import rebuild
 from index.errors import BuildInProgress, IndexCorrupt, IndexMissing, QuestionError
-from index.lexical import question_terms
+from index.lexical import question_terms, term_weights
 from index.models import (
     Answer,
     BuildReport,
@@ -27,7 +26,7 @@ from index.models import (
     IndexStatus,
     StageTimes,
 )
-from index.query.answer import citation_of, compose_answer
+from index.query.answer import Evidence, citation_of, compose_answer
 from index.query.context import Context, with_context
 from index.query.features import CANDIDATE_PASSAGES
 from index.query.onnx_embed import OnnxEmbedder
@@ -120,44 +119,49 @@ class Engine:
         """The answer, and where its time went (embedding, search, composing)."""
         question = check_question(question)
         index = self._index
-        alone, times = self._answer_once(index, question, question, frozenset())
+        started = time.perf_counter()
+        alone, times = self._answer_once(index, question, question, frozenset(), started)
         if context is None or not context.recent() or alone.answered:
             return alone, times
         searched_for = with_context(question, context)
-        followed, more = self._answer_once(
-            index, question, searched_for, self._rows(index, context)
-        )
+        cited = self._rows(index, context)
+        followed, more = self._answer_once(index, question, searched_for, cited, started)
         total = StageTimes(
             round(times.embed_ms + more.embed_ms, 3),
             round(times.search_ms + more.search_ms, 3),
             round(times.answer_ms + more.answer_ms, 3),
             round(times.read_ms + more.read_ms, 3),
         )
-        return replace(followed, took_ms=round(alone.took_ms + followed.took_ms, 1)), total
+        return followed, total
 
     def _answer_once(
-        self, index: StoredIndex, question: str, searched_for: str, cited: frozenset[int]
+        self,
+        index: StoredIndex,
+        question: str,
+        searched_for: str,
+        cited: frozenset[int],
+        started: float,
     ) -> tuple[Answer, StageTimes]:
-        started = time.perf_counter()
+        """One pass: embed, search, read, compose. `started` is when the whole answer began."""
+        begun = time.perf_counter()
         vector = self.embedder.embed_query(searched_for)
         embedded = time.perf_counter()
         hits = retrieve(index, vector, question_terms(searched_for), self.settings.k, cited)
+        terms = term_weights(searched_for, index.bm25.idf)
         searched = time.perf_counter()
         passages = [hit.chunk.text for hit in hits[:CANDIDATE_PASSAGES]]
         reads = self.reader.read(searched_for, passages)
         read = time.perf_counter()
-        result = compose_answer(
-            searched_for, vector, hits, reads, index.bm25.idf, self.answer_model, self.abstain_bar
-        )
+        evidence = Evidence(searched_for, vector, hits, reads, terms)
+        answer = compose_answer(question, evidence, self.answer_model, self.abstain_bar, started)
         done = time.perf_counter()
         times = StageTimes(
-            round((embedded - started) * 1000, 3),
+            round((embedded - begun) * 1000, 3),
             round((searched - embedded) * 1000, 3),
             round((done - read) * 1000, 3),
             round((read - searched) * 1000, 3),
         )
-        took_ms = round((done - started) * 1000, 1)
-        return replace(result, question=question, took_ms=took_ms), times
+        return answer, times
 
     @staticmethod
     def _rows(index: StoredIndex, context: Context | None) -> frozenset[int]:

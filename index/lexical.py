@@ -6,6 +6,7 @@ import logging
 import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -58,6 +59,22 @@ def canonical_terms(text: str) -> list[str]:
     return _stemmer().stemWords(
         [lemma(w) for w in _WORD.findall(text.lower()) if w not in stopwords]
     )
+
+
+UNSEEN = "\x00unseen"  # a term no corpus holds: its IDF is the highest
+
+
+@dataclass(frozen=True)
+class TermWeights:
+    """What the answer step reads of the corpus: the question's content terms with their IDF,
+    and the highest IDF the corpus gives (that of a term it never uses)."""
+
+    weights: dict[str, float]  # canonical term -> IDF of the word as BM25 indexes it
+    top: float
+
+
+def term_weights(question: str, idf: Callable[[str], float]) -> TermWeights:
+    return TermWeights(question_weights(question, idf), max(idf(UNSEEN), 1e-6))
 
 
 def question_weights(question: str, idf: Callable[[str], float]) -> dict[str, float]:

@@ -3,17 +3,19 @@
 No language model writes anything: every answer sentence is a span of a document. The fitted
 answer model (index/query/answer_model.py) gives each candidate sentence of the best passages the
 probability that it holds the answer. When the best one does not reach the abstention bar
-(QABOT_ABSTAIN), qabot abstains and lists the closest passages as related. This is a pure function
-of its inputs: the hits carry everything it needs, and the citations it returns are final.
+(QABOT_ABSTAIN), qabot abstains and lists the closest passages as related. It reads only its
+inputs (the hits carry everything it needs, the corpus's IDF comes as a value), and the Answer it
+returns is complete: nothing patches it afterwards.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
 from dataclasses import dataclass
 
 import numpy as np
 
+from index.lexical import TermWeights
 from index.models import Answer, Chunk, Citation, Sentence, Source
 from index.query.answer_model import AnswerModel
 from index.query.features import Candidate, candidate_features, candidates_of, reader_margins
@@ -35,42 +37,49 @@ class Scored:
     probability: float
 
 
-def compose_answer(
-    question: str,
-    question_vector: np.ndarray,
-    hits: list[Hit],
-    reads: list[Read],
-    idf: Callable[[str], float],
-    model: AnswerModel,
-    bar: float,
-) -> Answer:
-    """The answer, or an abstention listing related passages; its took_ms is 0 for the caller.
+@dataclass(frozen=True)
+class Evidence:
+    """What the answer step reads: the text searched for (the question, or a follow-up with its
+    conversation), its vector, the passages found, the reader's reads of the best of them
+    (hits[:CANDIDATE_PASSAGES], in order), and the question's term weights in this corpus."""
 
-    `reads` are the reader's reads of the best passages (hits[:CANDIDATE_PASSAGES]), in order."""
-    scored = score_candidates(question, question_vector, hits, reads, idf, model)
+    searched_for: str
+    vector: np.ndarray
+    hits: list[Hit]
+    reads: list[Read]
+    terms: TermWeights
+
+
+def compose_answer(
+    question: str, evidence: Evidence, model: AnswerModel, bar: float, started: float
+) -> Answer:
+    """The answer to `question`, or an abstention listing related passages; its took_ms is the
+    time since `started` (time.perf_counter) when it is composed."""
+    hits = evidence.hits
+    scored = score_candidates(evidence, model)
     if not scored or scored[0].probability < bar:
         related = tuple(
             cite(hits[i], i + 1, hits[i].chunk.sentences) for i in range(min(RELATED, len(hits)))
         )
         confidence = scored[0].probability if scored else 0.0
-        return Answer(question, False, NOT_FOUND, (), related, 0.0, confidence)
-    return _assemble(question, hits, _choose(scored, bar))
+        return Answer(question, False, NOT_FOUND, (), related, _since(started), confidence)
+    return _assemble(question, hits, _choose(scored, bar), started)
 
 
-def score_candidates(
-    question: str,
-    question_vector: np.ndarray,
-    hits: list[Hit],
-    reads: list[Read],
-    idf: Callable[[str], float],
-    model: AnswerModel,
-) -> list[Scored]:
+def _since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
+def score_candidates(evidence: Evidence, model: AnswerModel) -> list[Scored]:
     """Candidate sentences, most likely to hold the answer first."""
+    hits = evidence.hits
     candidates = candidates_of(hits)
     if not candidates:
         return []
-    margins = reader_margins(reads, candidates, hits)
-    features = candidate_features(question, question_vector, hits, candidates, idf, margins)
+    margins = reader_margins(evidence.reads, candidates, hits)
+    features = candidate_features(
+        evidence.searched_for, evidence.vector, hits, candidates, evidence.terms, margins
+    )
     probabilities = model.probabilities(features)
     order = np.argsort(-probabilities, kind="stable")
     return [Scored(candidates[i], float(probabilities[i])) for i in order]
@@ -82,7 +91,7 @@ def _choose(scored: list[Scored], bar: float) -> list[Scored]:
     return [best, *(s for s in scored[1:MAX_SENTENCES] if s.probability >= floor)]
 
 
-def _assemble(question: str, hits: list[Hit], chosen: list[Scored]) -> Answer:
+def _assemble(question: str, hits: list[Hit], chosen: list[Scored], started: float) -> Answer:
     # Citations in order of likelihood: the passage holding the best sentence is [1].
     numbers: dict[int, int] = {}
     for item in chosen:
@@ -102,7 +111,8 @@ def _assemble(question: str, hits: list[Hit], chosen: list[Scored]) -> Answer:
         for j, i in enumerate(related_positions)
     )
     answer = " ".join(parts)
-    return Answer(question, True, answer, tuple(citations), related, 0.0, chosen[0].probability)
+    took_ms = _since(started)
+    return Answer(question, True, answer, tuple(citations), related, took_ms, chosen[0].probability)
 
 
 def cite(hit: Hit, n: int, used: tuple[Sentence, ...]) -> Citation:

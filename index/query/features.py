@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from index.lexical import canonical_terms, question_weights
+from index.lexical import TermWeights, canonical_terms
 from index.models import Chunk, Sentence
 from index.query.reader import Read
 from index.query.retrieve import Hit
@@ -71,7 +70,6 @@ _WANTS_NUMBER = re.compile(
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nor|cannot|without)\b|n't\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’-]*")
 _DIGITS = re.compile(r"\d[\d,.]*\d|\d")
-_UNSEEN = "\x00unseen"  # a term no corpus holds: its IDF is the highest
 BM25_K1 = 1.5  # bm25s's default: a term's score is at most (k1 + 1) * its IDF
 
 
@@ -125,13 +123,13 @@ def candidate_features(
     question_vector: np.ndarray,
     hits: list[Hit],
     candidates: list[Candidate],
-    idf: Callable[[str], float],
+    terms: TermWeights,
     margins: np.ndarray,
 ) -> np.ndarray:
     """One row of FEATURES per candidate; `margins` are its reader_margins."""
     if not candidates:
         return np.zeros((0, len(FEATURES)), dtype=np.float32)
-    q = _read_question(question, idf)
+    q = _read_question(question, terms)
     passages = [_Passage(hit.chunk, q) for hit in hits[:CANDIDATE_PASSAGES]]
     sentence_terms = [canonical_terms(c.text) for c in candidates]
     similarities = np.concatenate(
@@ -191,14 +189,14 @@ class _Passage:
         self.missing_numbers = float(any(n not in lowered for n in q.numbers))
 
 
-def _read_question(question: str, idf: Callable[[str], float]) -> _Question:
-    weights = question_weights(question, idf)
+def _read_question(question: str, terms: TermWeights) -> _Question:
+    weights = terms.weights
     names = frozenset(canonical_terms(" ".join(_CAPITALISED.findall(question.strip()))))
     ordered = [t for t in canonical_terms(question) if t in weights]
     return _Question(
         weights=weights,
         total=sum(weights.values()) or 1.0,
-        top_idf=max(idf(_UNSEEN), 1e-6),
+        top_idf=terms.top,
         names=names & weights.keys(),
         numbers=frozenset(_DIGITS.findall(question)),
         negated=bool(_NEGATION.search(question)),

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import QabotError
+from index.lexical import term_weights
 from index.query.answer import MAX_SENTENCES, SHARE_OF_BEST
 from index.query.answer_model import MODEL_PATH, AnswerModel
 from index.query.features import (
@@ -74,7 +75,14 @@ def collect(folder: Path, index_dir: Path) -> Rows:
     features, labels, owners = [], [], []
     for number, (item, margin) in enumerate(zip(asked, margins, strict=True)):
         features.append(
-            candidate_features(item.question, item.vector, item.hits, item.candidates, idf, margin)
+            candidate_features(
+                item.question,
+                item.vector,
+                item.hits,
+                item.candidates,
+                term_weights(item.question, idf),
+                margin,
+            )
         )
         golds = [normalise(a) for a in item.record.get("answers") or ()]
         for candidate in item.candidates:
