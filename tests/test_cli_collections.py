@@ -130,3 +130,23 @@ def test_a_url_is_refused_on_loopback_unless_allow_listed(
     PAGE["body"] += "A second ferry leaves at noon.\n"
     code, out, _ = run(capsys, "docs", "refresh", "--collection", "guild/1")
     assert "1 changed, 0 unchanged" in out and "changed" in out
+
+
+def test_the_data_folder_and_fetch_allow_list_in_dotenv_reach_docs_and_collection(
+    capsys, monkeypatch, tmp_path: Path, page_server: str
+) -> None:
+    """`.env` is read by the same reader as the environment, for every command."""
+    monkeypatch.delenv("QABOT_DATA_DIR")
+    (tmp_path / ".env").write_text("QABOT_DATA_DIR=kept\nQABOT_FETCH_ALLOW=127.0.0.1\n")
+    (tmp_path / "alpha.txt").write_text(ALPHA)
+    code, _, err = run(capsys, "docs", "add", "alpha.txt", "--collection", "guild/7")
+    assert code == 0, err
+    assert (tmp_path / "kept/guilds/7/corpus/alpha.txt").exists()
+    code, out, _ = run(capsys, "docs", "add", page_server, "--collection", "guild/7")
+    assert code == 0, out
+    question = "Where does the alpha club meet?"
+    code, out, err = run(capsys, "ask", "--json", "--collection", "guild/7", question)
+    assert code == 0, err
+    assert json.loads(out)["citations"][0]["doc"] == "alpha.txt"
+    code, out, _ = run(capsys, "index", "status", "--json", "--collection", "guild/7")
+    assert json.loads(out)["documents"] == 2

@@ -59,7 +59,7 @@ def test_the_sample_splits_into_documents_on_both_sides_of_the_reader_folds(six_
 
 
 def test_reader_training_then_fitting_write_checked_models_that_load(six_documents, tmp_path):
-    from index.query import answer_model, reader, span_model
+    from index.query import answer_model, span_model
     from index.query.features import FEATURES
     from index.training import fit, reader_train
 
@@ -69,7 +69,7 @@ def test_reader_training_then_fitting_write_checked_models_that_load(six_documen
         reader_train.main([str(six_documents), "--index", str(index), "--out", str(weights)]) == 0
     )
     assert len(list(index.glob("reader-out-of-fold-*.npz"))) == 1
-    reader.weights_sha256(weights)  # its checksum file matches
+    span_model.weights_sha256(weights)  # its checksum file matches
     model = span_model.load_weights(weights)
     assert model.head.out_features == 2
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from index.errors import QabotError
-from index.query import reader
+from index.query import reader, span_model
 
 PASSAGE = (
     "The electric ferry to Saltholm leaves every 40 minutes. "
@@ -22,8 +22,8 @@ PASSAGE = (
 @pytest.fixture
 def weights_copy(tmp_path: Path) -> Path:
     path = tmp_path / "reader.safetensors"
-    shutil.copy(reader.WEIGHTS_PATH, path)
-    shutil.copy(reader.WEIGHTS_PATH.with_suffix(".sha256"), path.with_suffix(".sha256"))
+    shutil.copy(span_model.WEIGHTS_PATH, path)
+    shutil.copy(span_model.WEIGHTS_PATH.with_suffix(".sha256"), path.with_suffix(".sha256"))
     return path
 
 
@@ -31,12 +31,12 @@ def weights_copy(tmp_path: Path) -> Path:
 def torch_reader():
     from index.query.span_model import load_weights
 
-    return reader.TorchReader(load_weights(), reader.tokenizer_for(reader.base_model_path()))
+    return reader.TorchReader(load_weights(), reader.tokenizer_for(span_model.base_model_path()))
 
 
 def test_the_shipped_weights_pass_their_checksum_and_stay_small() -> None:
-    assert len(reader.weights_sha256()) == 64
-    assert reader.WEIGHTS_PATH.stat().st_size < 30 * 2**20
+    assert len(span_model.weights_sha256()) == 64
+    assert span_model.WEIGHTS_PATH.stat().st_size < 30 * 2**20
 
 
 def test_weights_that_fail_their_checksum_are_a_clear_error(weights_copy: Path) -> None:
@@ -44,7 +44,7 @@ def test_weights_that_fail_their_checksum_are_a_clear_error(weights_copy: Path) 
     data[-1] ^= 0xFF
     weights_copy.write_bytes(bytes(data))
     with pytest.raises(QabotError, match="fail their checksum"):
-        reader.weights_sha256(weights_copy)
+        span_model.weights_sha256(weights_copy)
     from index.query.span_model import load_weights
 
     with pytest.raises(QabotError, match="fail their checksum"):
@@ -54,7 +54,7 @@ def test_weights_that_fail_their_checksum_are_a_clear_error(weights_copy: Path) 
 def test_weights_without_their_checksum_file_are_a_clear_error(weights_copy: Path) -> None:
     weights_copy.with_suffix(".sha256").unlink()
     with pytest.raises(QabotError, match="can't be read"):
-        reader.weights_sha256(weights_copy)
+        span_model.weights_sha256(weights_copy)
 
 
 def test_the_int8_export_reads_as_pytorch_does(exported_model: Path, torch_reader) -> None:
@@ -74,7 +74,7 @@ def test_the_export_keeps_its_int8_weights_in_7_bits(exported_model: Path) -> No
     import onnx
     from onnx import numpy_helper
 
-    path = reader.onnx_path(exported_model.parent.parent, reader.weights_sha256())
+    path = reader.onnx_path(exported_model.parent.parent, span_model.weights_sha256())
     weights = [
         numpy_helper.to_array(tensor)
         for tensor in onnx.load(str(path)).graph.initializer
@@ -99,8 +99,8 @@ def test_without_the_export_the_reader_runs_in_pytorch_with_one_log_line(
 
 def test_a_damaged_export_is_not_used(exported_model: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(reader, "_loaded", {})
-    source = reader.onnx_path(exported_model.parent.parent, reader.weights_sha256())
-    target = reader.onnx_path(tmp_path, reader.weights_sha256())
+    source = reader.onnx_path(exported_model.parent.parent, span_model.weights_sha256())
+    target = reader.onnx_path(tmp_path, span_model.weights_sha256())
     target.parent.mkdir(parents=True)
     shutil.copy(
         source.with_name(source.name + ".sha256"), target.with_name(target.name + ".sha256")
@@ -138,7 +138,7 @@ def test_a_sentence_past_the_window_gets_no_span(torch_reader) -> None:
 )
 def test_a_character_range_finds_the_tokens_a_full_scan_finds(passage: str) -> None:
     # Margins bisect the passage's token offsets instead of scanning every token per sentence.
-    encoding = reader.encode(reader.tokenizer_for(reader.base_model_path()), "Where?", passage)
+    encoding = reader.encode(reader.tokenizer_for(span_model.base_model_path()), "Where?", passage)
 
     def scan(lo: int, hi: int) -> tuple[int, int] | None:
         inside = [

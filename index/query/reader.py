@@ -22,7 +22,6 @@ Without that file the reader runs in PyTorch (one log line says so), with the sa
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import threading
 from collections.abc import Sequence
@@ -33,14 +32,13 @@ import numpy as np
 from tokenizers import Encoding, Tokenizer
 
 from index import exports
-from index.errors import QabotError
-from index.modelfiles import DATA_DIR, resolve_model_path
-from index.settings import BUNDLED_MODEL
+from index.query.span_model import (
+    base_model_path,
+    shipped_sha256,
+)
 
 log = logging.getLogger("qabot.reader")
 
-WEIGHTS_PATH = DATA_DIR / "reader.safetensors"
-BASE_MODEL = BUNDLED_MODEL  # the weights it was fine-tuned from
 MAX_TOKENS = 320  # question and passage together; a chunk has at most 224 word pieces
 MAX_SPAN = 30  # word pieces in an answer span
 NO_SPAN = -20.0  # a sentence the window cut off: far below any real margin
@@ -126,30 +124,6 @@ def encode(tokenizer: Tokenizer, question: str, passage: str) -> Encoding:
     return tokenizer.encode(question, passage)
 
 
-def weights_sha256(path: Path | None = None) -> str:
-    """The shipped weights' sha256, checked against their sidecar file; a clear error if not."""
-    path = path or WEIGHTS_PATH
-    sidecar = path.with_suffix(".sha256")
-    try:
-        expected = sidecar.read_text().split()[0]
-        with path.open("rb") as handle:
-            actual = hashlib.file_digest(handle, "sha256").hexdigest()
-    except (OSError, IndexError) as error:
-        raise QabotError(f"the reader's weights {path} can't be read ({error})") from None
-    if actual != expected:
-        raise QabotError(
-            f"the reader's weights {path} fail their checksum; reinstall qabot or refit them "
-            "with `python -m index.training.reader_train`"
-        )
-    return actual
-
-
-@functools.cache
-def shipped_sha256() -> str:
-    """The shipped weights' checked sha256, hashed once per process (they change on reinstall)."""
-    return weights_sha256()
-
-
 class OnnxReader:
     def __init__(self, onnx_file: Path, tokenizer: Tokenizer):
         # Two threads: 24 ms instead of 37 for three passages on a 2-core EPYC with AVX-512
@@ -184,13 +158,6 @@ class TorchReader:
                 logits = self.model(torch.tensor([encoding.ids])).float().numpy()[0]
                 reads.append(Read(logits[:, 0], logits[:, 1], encoding))
         return reads
-
-
-def base_model_path() -> Path:
-    path = resolve_model_path(BASE_MODEL)
-    if path is None:
-        raise QabotError(f"the reader needs the bundled model {BASE_MODEL}, which isn't installed")
-    return path
 
 
 def onnx_path(index_dir: Path, sha: str) -> Path:

@@ -1,12 +1,51 @@
-"""The reader's network in PyTorch: the bundled encoder with a start/end head, and loading the
-shipped weights. Serving uses it when there is no ONNX export; training fine-tunes it."""
+"""The reader's network and its weights: the bundled encoder with a start/end head, the shipped
+fine-tuned weights (checked against their sha256), and loading them into PyTorch. Serving uses
+it when there is no ONNX export (and to export one); training fine-tunes it."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from pathlib import Path
 
 from index.errors import QabotError
-from index.query.reader import base_model_path
+from index.modelfiles import DATA_DIR, resolve_model_path
+from index.settings import BUNDLED_MODEL
+
+WEIGHTS_PATH = DATA_DIR / "reader.safetensors"
+BASE_MODEL = BUNDLED_MODEL  # the weights it was fine-tuned from
+
+
+def weights_sha256(path: Path | None = None) -> str:
+    """The shipped weights' sha256, checked against their sidecar file; a clear error if not."""
+    path = path or WEIGHTS_PATH
+    sidecar = path.with_suffix(".sha256")
+    try:
+        expected = sidecar.read_text().split()[0]
+        with path.open("rb") as handle:
+            actual = hashlib.file_digest(handle, "sha256").hexdigest()
+    except (OSError, IndexError) as error:
+        raise QabotError(f"the reader's weights {path} can't be read ({error})") from None
+    if actual != expected:
+        raise QabotError(
+            f"the reader's weights {path} fail their checksum; reinstall qabot or refit them "
+            "with `python -m index.training.reader_train`"
+        )
+    return actual
+
+
+@functools.cache
+def shipped_sha256() -> str:
+    """The shipped weights' checked sha256, hashed once per process (they change on reinstall)."""
+    return weights_sha256()
+
+
+def base_model_path() -> Path:
+    path = resolve_model_path(BASE_MODEL)
+    if path is None:
+        raise QabotError(f"the reader needs the bundled model {BASE_MODEL}, which isn't installed")
+    return path
+
 
 FROZEN = "encoder.embeddings.word_embeddings.weight"
 
@@ -45,10 +84,8 @@ def load_weights(path: Path | None = None, attention: str = "sdpa"):
     import torch
     from safetensors.torch import load_file
 
-    from index.query import reader
-
-    path = path or reader.WEIGHTS_PATH
-    reader.weights_sha256(path)
+    path = path or WEIGHTS_PATH
+    weights_sha256(path)
     model = span_model(attention=attention)
     state = {name: tensor.to(torch.float32) for name, tensor in load_file(str(path)).items()}
     missing, unexpected = model.load_state_dict(state, strict=False)

@@ -29,15 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from index.query.reader import (
-    WEIGHTS_PATH,
-    Read,
-    base_model_path,
-    encode,
-    passage_tokens,
-    tokenizer_for,
-)
-from index.query.span_model import FROZEN, span_model
+from index.query.reader import Read, encode, passage_tokens, tokenizer_for
+from index.query.span_model import FROZEN, WEIGHTS_PATH, base_model_path, span_model
 
 SEED = 0
 EPOCHS = 2

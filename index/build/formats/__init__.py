@@ -8,24 +8,10 @@ text. A file that can't be read raises ExtractError with a one-line reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+from index.build.formats.extracted import Extracted, ExtractError
 from index.models import Page
 
 __all__ = ["ExtractError", "Extracted", "Page", "extract", "sniff"]
-
-
-class ExtractError(Exception):
-    """A file that can't be used; the message says why, in a few words."""
-
-
-@dataclass(frozen=True)
-class Extracted:
-    text: str
-    title: str
-    meta: dict[str, str] = field(default_factory=dict)
-    pages: tuple[Page, ...] = ()
-    anchors: tuple[tuple[int, str], ...] = ()  # (offset of a heading line, the heading's id)
 
 
 # What the first bytes say a file holds.

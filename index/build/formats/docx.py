@@ -11,7 +11,7 @@ import io
 import re
 import zipfile
 
-from index.build.formats import Extracted, ExtractError
+from index.build.formats.extracted import Extracted, ExtractError
 
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_RATIO = 200  # a part that unpacks to over 200 times its packed size is refused past 1 MB

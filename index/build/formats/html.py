@@ -13,7 +13,7 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from index.build.formats import Extracted, ExtractError
+from index.build.formats.extracted import Extracted, ExtractError
 
 MIN_MAIN_CHARS = 80  # less paragraph text than this is no main text
 HEADINGS = {f"h{n}": n for n in range(1, 7)}

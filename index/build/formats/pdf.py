@@ -11,7 +11,8 @@ import re
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from index.build.formats import Extracted, ExtractError, Page
+from index.build.formats.extracted import Extracted, ExtractError
+from index.models import Page
 
 SHORT_LINE = 0.85  # a line shorter than this share of the page's longest line may end a paragraph
 _PARAGRAPH_END = re.compile(r"[.!?:][\"'”’)\]]*$")
