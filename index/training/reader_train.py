@@ -190,9 +190,13 @@ def main(argv: list[str] | None = None) -> int:
     from index.query.features import reader_margins
     from index.training.common import arguments, ask_all, fold_of, questions_sha256
 
-    args = arguments("python -m index.training.reader_train", __doc__, WEIGHTS_PATH).parse_args(
-        argv
+    parser = arguments("python -m index.training.reader_train", __doc__, WEIGHTS_PATH)
+    parser.add_argument(
+        "--out-of-fold-only",
+        action="store_true",
+        help="only the two half-trainings' scores the answer model is fitted on; no weights",
     )
+    args = parser.parse_args(argv)
 
     def log(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
@@ -213,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     path = out_of_fold_path(args.index, questions_sha256(args.folder))
     np.savez(path, margins=np.concatenate(margins), counts=[len(m) for m in margins])
     log(f"reader: out-of-fold scores in {path}")
+    if args.out_of_fold_only:
+        return 0
     log(f"reader: all {len(asked)} questions")
     save_weights(train(examples(asked, tokenizer), log), args.out)
     log(f"reader: weights in {args.out}")
