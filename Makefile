@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run test lint format bench fit
+.PHONY: install run test lint format bench fit eval
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,14 @@ test: $(STAMP)
 lint format:
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Every labelled set the project has, in one table (locate@1, answer_rate, answer, abstain,
+# accuracy, answered when located): the article's dev questions, the SQuAD 2.0 dev half, and
+# SQuADShifts' reviews and new Wikipedia articles (see docs/quality.md for which are held out).
+EVAL_SETS := ../shared/eval/seed_dev.jsonl ../shared/eval/squad2-dev-half/questions.jsonl \
+	../shared/train/squadshifts_amazon/questions.jsonl ../shared/train/squadshifts_new_wiki/questions.jsonl
+eval: $(STAMP)
+	$(BIN)/qabot eval $(EVAL_SETS)
 
 # Fit the answer-or-abstain model again (index/data/answer_model.json); see README.
 fit: $(STAMP)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
 from dataclasses import asdict
-from pathlib import Path
 
+from bot.arguments import add_paths, engine_settings
 from index.errors import QabotError, QuestionError
-from index.settings import EngineSettings, LibrarySettings, read_env
+from index.settings import EngineSettings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,16 +43,16 @@ def _parser() -> argparse.ArgumentParser:
         metavar="ACTION"
     )
     build = index.add_parser("build", help="build or update the index from the corpus folder")
-    _paths(build)
+    add_paths(build)
     build.add_argument("--json", action="store_true", help="print one JSON object")
     build.set_defaults(handler=_build)
     status = index.add_parser("status", help="what the index holds and what changed since")
-    _paths(status)
+    add_paths(status)
     status.add_argument("--json", action="store_true")
     status.set_defaults(handler=_status)
 
     ask = commands.add_parser("ask", help="answer one question (or one per stdin line with -)")
-    _paths(ask)
+    add_paths(ask)
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     ask.add_argument("question", help='the question, or "-" to read one per line from stdin')
     ask.set_defaults(handler=_ask)
@@ -61,32 +60,21 @@ def _parser() -> argparse.ArgumentParser:
     show = commands.add_parser(
         "show", help="print a document's text as indexed, exactly (what citations point into)"
     )
-    _paths(show)
+    add_paths(show)
     show.add_argument("doc", help="the document: a citation's `doc`")
     show.set_defaults(handler=_show)
 
     chat = commands.add_parser("chat", help="ask questions interactively (Ctrl-D quits)")
-    _paths(chat)
+    add_paths(chat)
     chat.set_defaults(handler=_chat)
 
-    evaluate = commands.add_parser(
-        "eval", help="score answers on a labelled or SQuAD-style set, or retrieval on BEIR"
-    )
-    _paths(evaluate)
-    evaluate.add_argument("file", nargs="?", type=Path, help="labelled questions (.jsonl)")
-    evaluate.add_argument(
-        "--beir", type=Path, metavar="DIR", help="a BEIR folder to score retrieval on"
-    )
-    evaluate.add_argument(
-        "--run", type=Path, metavar="FILE", help="with --beir: write a TREC run file"
-    )
-    evaluate.add_argument("--json", action="store_true")
-    evaluate.add_argument("--verbose", action="store_true", help="list the questions that missed")
-    evaluate.set_defaults(handler=_eval)
+    from bot.eval_cli import add_eval_command
+
+    add_eval_command(commands, add_paths)
 
     from bot.docs_cli import add_docs_commands
 
-    add_docs_commands(commands, _paths)
+    add_docs_commands(commands, add_paths)
 
     run = commands.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
     run.set_defaults(handler=lambda args: _bot("runner", "run_bot"))
@@ -97,40 +85,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _paths(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--corpus", type=Path, metavar="DIR", help="corpus folder (QABOT_CORPUS_DIR)"
-    )
-    parser.add_argument("--index", type=Path, metavar="DIR", help="index folder (QABOT_INDEX_DIR)")
-    parser.add_argument(
-        "--collection",
-        metavar="NAME",
-        help="a collection under QABOT_DATA_DIR, e.g. guild/<id> (default: the corpus folder)",
-    )
-
-
-def _settings(args: argparse.Namespace, **overrides) -> EngineSettings:
-    """The engine settings the command works on: flags, then the environment and .env, then the
-    named collection's folders (QABOT_DATA_DIR from the same reader)."""
-    from index.library.layout import settings_for
-
-    values = read_env()
-    settings = EngineSettings.from_values(values, args.corpus, args.index, **overrides)
-    library = LibrarySettings.from_values(values)
-    return settings_for(settings, library, getattr(args, "collection", None))
-
-
 def _open(args: argparse.Namespace, settings: EngineSettings | None = None):
     from index.engine import Engine  # heavy imports (torch) only for commands that need them
 
-    return Engine.open(settings or _settings(args))
+    return Engine.open(settings or engine_settings(args))
 
 
 def _build(args: argparse.Namespace) -> int:
     from index import runtime
     from index.build.rebuild import rebuild
 
-    settings = _settings(args, progress=sys.stderr.isatty() and not args.json)
+    settings = engine_settings(args, progress=sys.stderr.isatty() and not args.json)
     models = runtime.load_models(settings)
     models.build_embedder().progress = settings.progress
     # The exports let questions skip torch; each warns in one line when it can't be written.
@@ -153,7 +118,7 @@ def _build(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     from bot.terminal import format_status
 
-    settings = _settings(args)
+    settings = engine_settings(args)
     engine = _open(args, settings)
     status = engine.status()
     print(json.dumps(asdict(status)) if args.json else format_status(status))
@@ -200,7 +165,7 @@ def _show(args: argparse.Namespace) -> int:
     """The document's text, UTF-8 with nothing added: passage == text[start:end] holds on it."""
     from index import store
 
-    index = store.read_index(_settings(args).index_dir)
+    index = store.read_index(engine_settings(args).index_dir)
     try:
         text = index.document_text(args.doc)
     finally:
@@ -230,78 +195,6 @@ def _chat(args: argparse.Namespace) -> int:
             print(format_answer(engine.answer(question)) + "\n")
         except QuestionError as error:
             print(f"error: {error}")
-
-
-def _eval(args: argparse.Namespace) -> int:
-    from index.evaluate import (
-        read_beir,
-        read_questions,
-        score_answers,
-        score_rankings,
-        write_trec_run,
-    )
-
-    if args.beir is None and args.file is None:
-        raise QuestionError("give a labelled .jsonl file, or --beir DIR")
-    if args.beir is not None:
-        queries, qrels = read_beir(args.beir)
-        index_dir = args.index or _eval_index_dir(args.beir, "beir")
-        engine = _open(args, EngineSettings.from_env(args.beir / "corpus.jsonl", index_dir))
-        ids = list(queries)
-        rankings = dict(zip(ids, engine.rank_documents([queries[q] for q in ids]), strict=True))
-        scores = score_rankings(rankings, qrels)
-        if args.run:
-            write_trec_run(args.run, rankings)
-        if args.json:
-            print(json.dumps(asdict(scores)))
-        else:
-            print(f"queries: {scores.queries}")
-            for key in ("ndcg_at_10", "recall_at_10", "recall_at_100", "mrr_at_10"):
-                print(f"{key.replace('_at_', '@')}: {getattr(scores, key):.4f}")
-        return 0
-    items = read_questions(args.file)
-    if items and all(item.squad for item in items):
-        return _eval_squad(args, items)
-    engine = _open(args)
-    answers = [engine.answer(item.question) for item in items]
-    scores = score_answers(items, answers)
-    if args.json:
-        print(json.dumps(asdict(scores)))
-        return 0
-    print(f"questions: {scores.questions}")
-    for key in ("cite_at_1", "cite_at_3", "answer", "sources", "abstain", "answer_rate"):
-        print(f"{key.replace('_at_', '@')}: {getattr(scores, key):.3f}")
-    if args.verbose:
-        print("\n".join(scores.failures))
-    return 0
-
-
-def _eval_squad(args: argparse.Namespace, items: list) -> int:
-    """A SQuAD-style set: its documents are `corpus/` beside the file unless --corpus says."""
-    from index.evaluate import score_squad
-
-    corpus = args.corpus or args.file.parent / "corpus"
-    if not corpus.is_dir():
-        raise QabotError(f"no corpus for {args.file}: give --corpus DIR (its `doc` files)")
-    index_dir = args.index or _eval_index_dir(corpus, "squad")
-    engine = _open(args, EngineSettings.from_env(corpus, index_dir))
-    scores = score_squad(items, [engine.answer(item.question) for item in items])
-    if args.json:
-        print(json.dumps({k: v for k, v in asdict(scores).items() if k != "failures"}))
-        return 0
-    print(f"questions: {scores.questions} ({scores.answerable} answerable)")
-    for key in ("locate_at_1", "answer", "answer_rate", "abstain", "accuracy"):
-        print(f"{key.replace('_at_', '@')}: {getattr(scores, key):.3f}")
-    if args.verbose:
-        print("\n".join(scores.failures))
-    return 0
-
-
-def _eval_index_dir(folder: Path, kind: str) -> Path:
-    """An evaluation set's own index, beside the configured one."""
-    base = EngineSettings.from_env().index_dir.parent
-    tag = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:8]
-    return base / f"{kind}-{folder.resolve().name}-{tag}"
 
 
 def _bot(module: str, function: str) -> int:

@@ -201,6 +201,57 @@ def _locates(q: LabelledQuestion, citation, golds: list[str]) -> bool:
     return same_paragraph and any(g in passage for g in golds)
 
 
+@dataclass(frozen=True)
+class SetFigures:
+    """One row of `qabot eval`'s table: the same measures for every kind of labelled set.
+
+    locate@1: the first passage shown ([1], or the closest related passage when qabot abstains)
+    holds the answer (SQuAD-style sets: in the right document; others: the key); answered when
+    located: of the answerable questions located so, the share answered."""
+
+    name: str
+    questions: int
+    answerable: int
+    locate_at_1: float
+    answer_rate: float
+    answer: float
+    abstain: float | None  # None: the set has no unanswerable question
+    accuracy: float
+    answered_when_located: float | None  # None: nothing was located
+
+
+def set_figures(name: str, items: list[LabelledQuestion], answers: list[Answer]) -> SetFigures:
+    located = answered = right = abstained = located_answered = 0
+    for q, a in zip(items, answers, strict=True):
+        if not q.answerable:
+            abstained += not a.answered
+            continue
+        first = (*a.citations, *a.related)[:1]
+        golds = [normalise(g) for g in (q.answers or (q.key,))]
+        found = bool(first) and (
+            _locates(q, first[0], golds)
+            if q.squad
+            else normalise(q.key) in normalise(first[0].passage)
+        )
+        located += found
+        answered += a.answered
+        located_answered += found and a.answered
+        right += a.answered and any(g in normalise(a.answer) for g in golds)
+    n = sum(q.answerable for q in items)
+    u = len(items) - n
+    return SetFigures(
+        name=name,
+        questions=len(items),
+        answerable=n,
+        locate_at_1=round(located / max(1, n), 4),
+        answer_rate=round(answered / max(1, n), 4),
+        answer=round(right / max(1, n), 4),
+        abstain=round(abstained / u, 4) if u else None,
+        accuracy=round((right + abstained) / max(1, len(items)), 4),
+        answered_when_located=round(located_answered / located, 4) if located else None,
+    )
+
+
 # ---- BEIR ----------------------------------------------------------------------------------
 
 

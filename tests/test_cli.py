@@ -275,3 +275,30 @@ def test_eval_of_a_squad_style_set_without_a_corpus_is_a_clear_error(capsys, tmp
     )
     code, _, err = run(capsys, "eval", str(tmp_path / "q.jsonl"))
     assert code == 1 and "give --corpus DIR" in err and "Traceback" not in err
+
+
+def test_eval_of_several_sets_prints_one_table_with_the_same_measures(
+    capsys, paths, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # the sample's own index goes beside ./.qabot/index
+    sample = tmp_path / "squad_sample"
+    shutil.copytree(Path(__file__).parent / "data" / "squad_sample", sample)
+    files = (str(DEV_SET), str(sample / "questions.jsonl"))
+    code, out, _ = run(capsys, "eval", *paths, "--json", *files)
+    article, squad = json.loads(out)
+    assert code == 0 and (article["name"], squad["name"]) == ("seed_dev", "squad_sample")
+    assert squad["questions"] == 58 and squad["answerable"] == 30
+    for row in (article, squad):
+        assert row["answer"] <= row["answer_rate"]
+        assert 0.0 < row["answered_when_located"] <= 1.0
+    # The single-set command scores the sample alike (its own index beside the configured one).
+    code, out, _ = run(capsys, "eval", "--json", files[1])
+    single = json.loads(out)
+    assert {key: single[key] for key in ("locate_at_1", "answer", "abstain")} == {
+        key: squad[key] for key in ("locate_at_1", "answer", "abstain")
+    }
+    code, out, _ = run(capsys, "eval", *paths, *files)
+    header, *rows = out.splitlines()
+    assert header.split()[:3] == ["set", "questions", "locate@1"]
+    assert "answered when located" in header
+    assert [row.split()[0] for row in rows] == ["seed_dev", "squad_sample"]

@@ -18,6 +18,8 @@ DENSE_WEIGHT = 0.5  # BM25 gets the rest
 # Added to the fused score (0-1) of passages a conversation's previous answers cited, so a
 # follow-up such as "When did he say that?" still sees them.
 CITED_BONUS = 0.3
+# How deep both retrievers look when one document is left out: a long article fills the top 20.
+LEAVE_OUT_DEPTH = 200
 
 
 @dataclass(frozen=True)
@@ -90,10 +92,21 @@ def retrieve(
     query_terms: list[str],
     k: int,
     cited: frozenset[int] = frozenset(),
+    leave_out: str | None = None,
 ) -> list[Hit]:
-    """The best k passages, complete: chunk, document metadata and sentence vectors."""
-    ranking = rank(index, query_vector, query_terms, max(k * 4, 20), cited)
-    rows = ranking.rows[:k]
+    """The best k passages, complete: chunk, document metadata and sentence vectors.
+
+    `leave_out` names a document whose passages are passed over, as if the corpus lacked it
+    (the fitting commands ask a question of the documents without its own).
+    """
+    depth = max(k * 4, 20) if leave_out is None else LEAVE_OUT_DEPTH
+    ranking = rank(index, query_vector, query_terms, depth, cited)
+    rows, scores = ranking.rows, ranking.scores
+    if leave_out is not None:
+        docs = index.docs_at(rows) if rows else {}
+        kept = [i for i, row in enumerate(rows) if docs[row] != leave_out]
+        rows, scores = [rows[i] for i in kept], [scores[i] for i in kept]
+    rows = rows[:k]
     chunks = index.chunks_at(rows)
     metas = index.document_meta({c.doc_id for c in chunks}) if chunks else {}
     return [
@@ -106,5 +119,5 @@ def retrieve(
             ranking.dense[row],
             ranking.lexical.get(row, 0.0),
         )
-        for row, chunk, score in zip(rows, chunks, ranking.scores, strict=False)
+        for row, chunk, score in zip(rows, chunks, scores, strict=False)
     ]

@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +20,10 @@ from index.lexical import question_terms
 from index.query.features import CANDIDATE_PASSAGES, Candidate, candidates_of
 from index.query.retrieve import Hit, retrieve
 from index.settings import EngineSettings
+from index.store import StoredIndex
+
+if TYPE_CHECKING:
+    from index.runtime import Models
 
 SEED = 0
 FOLDS = 6
@@ -37,15 +41,16 @@ class Asked:
 
 
 def ask_all(
-    folder: Path, index_dir: Path, k: int = 5
-) -> tuple[list[Asked], Callable[[str], float]]:
-    """Build (or update) an index of the folder's corpus and ask it every question; with the
-    index's IDF, which the features read."""
+    folder: Path, index_dir: Path, k: int = 5, limit: int | None = None
+) -> tuple[list[Asked], StoredIndex, Models]:
+    """Build (or update) an index of the folder's corpus and ask it every question (or, with
+    `limit`, the questions of whole documents taken in a seeded order until about that many);
+    with the index, whose IDF the features read, and the models that served them."""
     from index.build.rebuild import rebuild
     from index.engine import check_question
     from index.runtime import Models
 
-    records = [json.loads(line) for line in (folder / "questions.jsonl").open(encoding="utf-8")]
+    records = read_records(folder, limit)
     settings = EngineSettings(corpus_dir=folder / "corpus", index_dir=index_dir)
     models = Models(settings)
     _, index = rebuild(settings, models)
@@ -59,7 +64,32 @@ def ask_all(
         asked.append(
             Asked(record, question, vector, hits[:CANDIDATE_PASSAGES], candidates_of(hits))
         )
-    return asked, index.bm25.idf
+    return asked, index, models
+
+
+def read_records(folder: Path, limit: int | None = None) -> list[dict]:
+    """The folder's questions, in file order; with `limit`, those of whole documents dealt in a
+    seeded order until at least `limit` are taken, and each (doc, paragraph, question) once."""
+    with (folder / "questions.jsonl").open(encoding="utf-8") as lines:
+        records = [json.loads(line) for line in lines]
+    if limit is None or limit >= len(records):
+        return records
+    documents = sorted({str(r.get("doc")) for r in records})
+    chosen: set[str] = set()
+    count = 0
+    for i in np.random.default_rng(SEED).permutation(len(documents)):
+        if count >= limit:
+            break
+        chosen.add(documents[i])
+        count += sum(str(r.get("doc")) == documents[i] for r in records)
+    seen: set[tuple] = set()
+    kept = []
+    for record in records:
+        key = (record.get("doc"), record.get("paragraph"), record["question"].strip())
+        if str(record.get("doc")) in chosen and key not in seen:
+            seen.add(key)
+            kept.append(record)
+    return kept
 
 
 def questions_sha256(folder: Path) -> str:

@@ -18,85 +18,22 @@ import hashlib
 import json
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from index.errors import QabotError
-from index.lexical import term_weights
 from index.query.answer import MAX_SENTENCES, SHARE_OF_BEST
 from index.query.answer_model import MODEL_PATH, AnswerModel
 from index.query.features import (
     FEATURES,
-    candidate_features,
 )
-from index.training.common import FOLDS, SEED, arguments, ask_all, fold_of, questions_sha256
-from index.training.reader_train import out_of_fold_path
+from index.training.common import FOLDS, SEED, arguments, fold_of, questions_sha256
+from index.training.rows import Rows, collect
 
 C = 1.0  # inverse L2 strength; 0.1-10 scored within 0.003 accuracy of each other
 LENIENT_ANSWER_RATE = 0.8  # "lenient" answers this share of the answerable questions
 STRICT_ABSTAIN = 0.9  # "strict" abstains on this share of the unanswerable ones
 CURVE = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 ACCURACY_SLACK = 0.005  # "balanced": the lowest bar this close to the best accuracy
-
-
-@dataclass
-class Rows:
-    features: np.ndarray  # one row per candidate sentence
-    labels: np.ndarray  # holds a gold answer, in the right document
-    question: np.ndarray  # index of its question
-    answerable: np.ndarray  # per question
-    document: np.ndarray  # per question: its gold document (the CV group)
-
-
-def collect(folder: Path, index_dir: Path) -> Rows:
-    """Ask every question and return the labelled candidate features.
-
-    The reader's scores are the out-of-fold ones `python -m index.training.reader_train` left in
-    the index
-    folder: each from a reader that was not trained on that question's document.
-    """
-    from index.evaluate import normalise
-
-    asked, idf = ask_all(folder, index_dir)
-    path = out_of_fold_path(index_dir, questions_sha256(folder))
-    try:
-        saved = np.load(path)
-        margins = np.split(saved["margins"], np.cumsum(saved["counts"])[:-1])
-    except (OSError, KeyError, ValueError):
-        raise QabotError(
-            f"no out-of-fold reader scores at {path}: run `python -m index.training.reader_train "
-            f"{folder} --index {index_dir}` first"
-        ) from None
-    if [len(m) for m in margins] != [len(a.candidates) for a in asked]:
-        raise QabotError(
-            f"the reader scores at {path} are for other candidates: retrain the reader"
-        )
-    features, labels, owners = [], [], []
-    for number, (item, margin) in enumerate(zip(asked, margins, strict=True)):
-        features.append(
-            candidate_features(
-                item.question,
-                item.vector,
-                item.hits,
-                item.candidates,
-                term_weights(item.question, idf),
-                margin,
-            )
-        )
-        golds = [normalise(a) for a in item.record.get("answers") or ()]
-        for candidate in item.candidates:
-            right_doc = item.hits[candidate.hit].chunk.doc_id == item.record.get("doc")
-            text = normalise(candidate.text)
-            labels.append(right_doc and any(g in text for g in golds))
-            owners.append(number)
-    return Rows(
-        np.concatenate(features).astype(np.float64),
-        np.asarray(labels, dtype=bool),
-        np.asarray(owners, dtype=np.int64),
-        np.asarray([bool(a.record["answerable"]) for a in asked]),
-        np.asarray([str(a.record.get("doc")) for a in asked]),
-    )
 
 
 # The direction each feature may push the probability, where it is known beforehand: more

@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     def log(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
-    asked, _ = ask_all(args.folder, args.index)
+    asked, _, _ = ask_all(args.folder, args.index)
     tokenizer = tokenizer_for(base_model_path())
     half = fold_of(np.asarray([str(a.record.get("doc")) for a in asked])) < 3
     margins: list[np.ndarray] = [np.zeros(0)] * len(asked)
