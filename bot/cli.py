@@ -163,13 +163,9 @@ def _ask(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     """The document's text, UTF-8 with nothing added: passage == text[start:end] holds on it."""
-    from index import store
+    from index.engine import document_text
 
-    index = store.read_index(engine_settings(args).index_dir)
-    try:
-        text = index.document_text(args.doc)
-    finally:
-        index.close()
+    text = document_text(engine_settings(args).index_dir, args.doc)
     if text is None:
         raise QabotError(f"no document {args.doc!r} in the index (see `qabot index status`)")
     sys.stdout.flush()

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from index import runtime, store
 from index.build.ingest import corpus_hashes
@@ -272,6 +273,15 @@ def _read_or_build(
     return rebuild(settings, models, exports=exports)[1]
 
 
+def document_text(index_dir: Path, doc: str) -> str | None:
+    """A document's text as indexed, read from the index folder without loading any model."""
+    index = store.read_index(index_dir)
+    try:
+        return index.document_text(doc)
+    finally:
+        index.close()
+
+
 def check_question(question: str) -> str:
     question = " ".join((question or "").split())
     if not question:
@@ -285,4 +295,4 @@ def check_question(question: str) -> str:
     return question
 
 
-__all__ = ["Engine", "IndexCorrupt", "MAX_QUESTION_CHARS", "check_question"]
+__all__ = ["Engine", "IndexCorrupt", "MAX_QUESTION_CHARS", "check_question", "document_text"]
