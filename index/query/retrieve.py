@@ -92,19 +92,25 @@ def retrieve(
     query_terms: list[str],
     k: int,
     cited: frozenset[int] = frozenset(),
-    leave_out: str | None = None,
+    leave_out: tuple[str, int | None] | None = None,
 ) -> list[Hit]:
     """The best k passages, complete: chunk, document metadata and sentence vectors.
 
-    `leave_out` names a document whose passages are passed over, as if the corpus lacked it
-    (the fitting commands ask a question of the documents without its own).
+    `leave_out` is a (document, paragraph) whose passages are passed over, as if the corpus
+    lacked them; a paragraph of None leaves the whole document out. The fitting commands ask a
+    question of the documents without its own document or paragraph.
     """
     depth = max(k * 4, 20) if leave_out is None else LEAVE_OUT_DEPTH
     ranking = rank(index, query_vector, query_terms, depth, cited)
     rows, scores = ranking.rows, ranking.scores
     if leave_out is not None:
-        docs = index.docs_at(rows) if rows else {}
-        kept = [i for i, row in enumerate(rows) if docs[row] != leave_out]
+        doc, paragraph = leave_out
+        places = index.places_at(rows) if rows else {}
+        kept = [
+            i
+            for i, row in enumerate(rows)
+            if places[row][0] != doc or paragraph not in (None, places[row][1])
+        ]
         rows, scores = [rows[i] for i in kept], [scores[i] for i in kept]
     rows = rows[:k]
     chunks = index.chunks_at(rows)

@@ -70,6 +70,12 @@ class StoredIndex:
         }
         return [found[row] for row in rows]
 
+    def places_at(self, rows: list[int]) -> dict[int, tuple[str, int]]:
+        """row -> (document, paragraph) of each of these chunks."""
+        marks = ",".join("?" * len(rows))
+        sql = f"SELECT row, doc, paragraph FROM chunks WHERE row IN ({marks})"
+        return {row: (doc, paragraph) for row, doc, paragraph in self._query(sql, tuple(rows))}
+
     def docs_at(self, rows: list[int]) -> dict[int, str]:
         marks = ",".join("?" * len(rows))
         return dict(self._query(f"SELECT row, doc FROM chunks WHERE row IN ({marks})", tuple(rows)))

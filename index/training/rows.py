@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import QabotError
+from index.evaluate import normalise
 from index.lexical import question_terms, term_weights
 from index.query.features import (
     CANDIDATE_PASSAGES,
@@ -76,37 +77,54 @@ def collect(folder: Path, index_dir: Path) -> Rows:
 
 
 def collect_held_out(folder: Path, index_dir: Path, limit: int | None = None) -> Rows:
-    """An answerable set the shipped reader never saw, each question asked of its corpus and of
-    the corpus without its own document (see the module's docstring)."""
+    """An answerable set the shipped reader never saw, each question asked of its corpus, of the
+    corpus without its own document, and (in documents of several paragraphs) without its own
+    paragraph: the document is on the topic, but may not hold the answer any more. That one
+    stays answerable when a gold answer is in another paragraph of the document."""
     asked, index, models = ask_all(folder, index_dir, limit=limit)
     reader = models.reader(index_dir)
-    elsewhere = [
-        Asked(a.record, a.question, a.vector, hits[:CANDIDATE_PASSAGES], candidates_of(hits))
-        for a in asked
-        for hits in [
-            retrieve(
-                index,
-                a.vector,
-                question_terms(a.question),
-                5,
-                leave_out=str(a.record.get("doc")),
-            )
-        ]
+    paragraphs = _paragraphs(folder / "corpus", {str(a.record.get("doc")) for a in asked})
+    variants: list[tuple[Asked, bool, tuple[str, int | None] | None]] = [
+        (a, True, None) for a in asked
     ]
-    both = asked + elsewhere
+    for a in asked:
+        doc = str(a.record.get("doc"))
+        variants.append((a, False, (doc, None)))
+        if len(paragraphs[doc]) > 1:
+            number = int(a.record.get("paragraph") or 0)
+            others = " ".join(p for n, p in enumerate(paragraphs[doc], start=1) if n != number)
+            golds = [normalise(g) for g in a.record.get("answers") or ()]
+            variants.append((a, any(g in others for g in golds), (doc, number)))
+    questions = []
+    for a, _, place in variants:
+        if place is None:
+            questions.append(a)
+            continue
+        hits = retrieve(index, a.vector, question_terms(a.question), 5, leave_out=place)
+        questions.append(
+            Asked(a.record, a.question, a.vector, hits[:CANDIDATE_PASSAGES], candidates_of(hits))
+        )
     margins = [
         reader_margins(
             reader.read(a.question, [h.chunk.text for h in a.hits]), a.candidates, a.hits
         )
-        for a in both
+        for a in questions
     ]
-    answerable = [True] * len(asked) + [False] * len(elsewhere)
-    return _rows(both, margins, answerable, index.bm25.idf, folder.name)
+    answerable = [can for _, can, _ in variants]
+    return _rows(questions, margins, answerable, index.bm25.idf, folder.name)
+
+
+def _paragraphs(corpus: Path, docs: set[str]) -> dict[str, list[str]]:
+    """Each document's paragraphs after its title line, normalised (the SQuAD-style layout)."""
+    found = {}
+    for doc in docs:
+        text = (corpus / doc).read_text(encoding="utf-8")
+        body = text.split("\n\n", 1)[1] if "\n\n" in text else text
+        found[doc] = [normalise(p) for p in body.split("\n\n") if p.strip()]
+    return found
 
 
 def _rows(asked: list[Asked], margins, answerable: list[bool], idf, corpus: str) -> Rows:
-    from index.evaluate import normalise
-
     features, labels, owners = [], [], []
     for number, (item, margin, can) in enumerate(zip(asked, margins, answerable, strict=True)):
         terms = term_weights(item.question, idf)
