@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import Cooldown
+from bot import checks
 from bot.config import Settings
 from bot.feedback import FeedbackStore
 from bot.reindex import Reindexer
@@ -65,7 +65,7 @@ class QABot(commands.Bot):
             tree_cls=Tree,
         )
         self.settings = settings
-        self.cooldown = Cooldown(settings.cooldown_s)
+        self.cooldown = checks.question_cooldown(settings.cooldown_s)
         self.reindexers: dict[str, Reindexer] = {}  # one per collection: builds don't block others
         self.reindexer = self.reindexer_of(DEFAULT)
         # Questions are answered by at most QABOT_WORKERS threads; the rest queue.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import discord
@@ -42,7 +43,7 @@ class Ask(commands.Cog):
     @checks.in_allowed_channel()
     async def ask(self, interaction: discord.Interaction, question: str) -> None:
         """Ask a question; the answer quotes the documents, with citations."""
-        refusal = self._refusal(interaction.user.id, question)
+        refusal = self._refusal(interaction.user, interaction.created_at, question)
         if refusal:
             await interaction.response.send_message(refusal, ephemeral=True)
             return
@@ -96,11 +97,11 @@ class Ask(commands.Cog):
             return None
         return await asyncio.to_thread(store.latest_in, str(channel.id))
 
-    def _refusal(self, user_id: int, question: str) -> str | None:
+    def _refusal(self, asker: discord.abc.User, asked_at: datetime, question: str) -> str | None:
         problem = asking.problem(question)
         if problem:
             return problem
-        wait = self.bot.cooldown.retry_after(user_id)
+        wait = checks.retry_after(self.bot.cooldown, asker, asked_at)
         return render.cooldown(wait) if wait else None
 
     @app_commands.command()
@@ -163,7 +164,7 @@ class Ask(commands.Cog):
         self, message: discord.Message, question: str, follows: str | None = None
     ) -> None:
         """Answer a question asked in a message, as a reply to it."""
-        refusal = self._refusal(message.author.id, question)
+        refusal = self._refusal(message.author, message.created_at, question)
         if refusal:
             await message.reply(refusal, mention_author=False)
             return

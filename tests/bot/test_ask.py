@@ -170,6 +170,14 @@ async def test_one_question_per_five_seconds_per_member(world: World) -> None:
     assert not later.ephemeral and "good harvest" in answer_of(world).embeds[0].description
 
 
+async def test_a_cooldown_of_zero_lets_a_member_ask_again_at_once(world: World) -> None:
+    await world.member.slash(world.channel, "ask", question=FROST)
+    again = await world.member.slash(
+        world.channel, "ask", question="Why did apple prices fall by 12 percent?"
+    )
+    assert not again.ephemeral and "good harvest" in answer_of(world).embeds[0].description
+
+
 async def test_twenty_members_asking_in_turn_all_get_answers(world: World) -> None:
     members = [world.add_member(f"asker{i}") for i in range(20)]
     for member in members:
