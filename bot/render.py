@@ -35,10 +35,6 @@ TITLE_CHARS = 100  # of the document title in that line
 PAGE_CHARS = 3800  # passage text per "Show passages" embed, before escaping
 SOURCES_PER_PAGE = 20
 
-USAGE = (
-    "Ask me a question about the documents, e.g. `/ask question: Who announced the agreement?`, "
-    "or mention me with your question. `/quote` posts a passage, `/sources` lists the documents."
-)
 NOT_ANSWERED = NOT_FOUND
 
 

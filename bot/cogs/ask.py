@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
+from discord.app_commands import Range
 from discord.ext import commands
 
 from bot import asking, checks, render
@@ -17,6 +18,7 @@ from bot.feedback import FeedbackStore
 from bot.scope import NO_DM_COLLECTION, NoCollection
 from bot.views import answer_view
 from bot.wording import say
+from index.engine import MAX_QUESTION_CHARS
 from index.errors import QabotError
 
 if TYPE_CHECKING:
@@ -41,9 +43,11 @@ class Ask(commands.Cog):
     @app_commands.command()
     @app_commands.describe(question="What you want to know; the answer quotes the documents")
     @checks.in_allowed_channel()
-    async def ask(self, interaction: discord.Interaction, question: str) -> None:
+    async def ask(
+        self, interaction: discord.Interaction, question: Range[str, 1, MAX_QUESTION_CHARS]
+    ) -> None:
         """Ask a question; the answer quotes the documents, with citations."""
-        refusal = self._refusal(interaction.user, interaction.created_at, question)
+        refusal = self._refusal(interaction.user, interaction.created_at)
         if refusal:
             await interaction.response.send_message(refusal, ephemeral=True)
             return
@@ -97,10 +101,9 @@ class Ask(commands.Cog):
             return None
         return await asyncio.to_thread(store.latest_in, str(channel.id))
 
-    def _refusal(self, asker: discord.abc.User, asked_at: datetime, question: str) -> str | None:
-        problem = asking.problem(question)
-        if problem:
-            return problem
+    def _refusal(self, asker: discord.abc.User, asked_at: datetime) -> str | None:
+        """The cooldown's refusal, if the asker must wait. The question itself is checked once,
+        by the engine (index.engine.check_question), whichever way it was asked."""
         wait = checks.retry_after(self.bot.cooldown, asker, asked_at)
         return render.cooldown(wait) if wait else None
 
@@ -164,7 +167,7 @@ class Ask(commands.Cog):
         self, message: discord.Message, question: str, follows: str | None = None
     ) -> None:
         """Answer a question asked in a message, as a reply to it."""
-        refusal = self._refusal(message.author, message.created_at, question)
+        refusal = self._refusal(message.author, message.created_at)
         if refusal:
             await message.reply(refusal, mention_author=False)
             return
