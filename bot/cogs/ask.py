@@ -270,3 +270,7 @@ class Ask(commands.Cog):
         vote = 1 if action == "up" else -1
         record = await asyncio.to_thread(store.vote, key, interaction.user.id, vote)
         await interaction.response.send_message(THANKS[action] if record else GONE, ephemeral=True)
+
+
+async def setup(bot: QABot) -> None:
+    await bot.add_cog(Ask(bot))
