@@ -11,6 +11,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from benchmarks import documents as files
 from bot.cli import main
 from index import store
 from index.build.chunk import chunk_document
@@ -20,7 +21,6 @@ from index.build.incremental import build_index
 from index.build.ingest import list_corpus, read_documents
 from index.errors import IndexMissing
 from index.query.locate import quote_url
-from tests import documents as files
 from tests.conftest import ARTICLE, FakeEmbedder
 
 BAD_FILES = {

@@ -9,10 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from benchmarks.small_corpus import FROST, grow_corpus
 from index.engine import Engine
 from tests.bot.conftest import World
 from tests.bot.heartbeat import start_heartbeat
-from tests.bot.test_concurrency import FROST, grow_corpus
 
 MEMBERS = 50
 
