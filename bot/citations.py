@@ -24,8 +24,7 @@ def in_reading_order(answer: Answer) -> tuple[Citation, ...]:
 def citation_line(
     c: Citation, *, mark: str = "", title_chars: int = 0, sources: bool = True
 ) -> str:
-    """'[1] Title, ¶7 · p. 12 · Sources: Regnum (July 29)' on one line, unescaped, without the
-    link.
+    """'[1] Title, ¶7 · p. 12 · Sources: Regnum (July 29)': one line, unescaped, no link.
 
     `mark` stands in for the [n] (a /quote has no number: '—'). `title_chars` caps a long title
     (ending it with "…") so the locator always shows. `sources=False` leaves the sources out,
