@@ -17,10 +17,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import documents as files
 from index.build.formats import extract
 from index.build.formats.sandbox import Sandbox
-from tests import documents as files
-from tests.conftest import ARTICLE
+
+ARTICLE = (
+    Path(__file__).resolve().parent.parent / "docs_corpus" / "moscow-mulls-reaction-to-japan.txt"
+)
 
 
 def _inputs() -> dict[str, tuple[bytes, int]]:

@@ -4,7 +4,7 @@
     python -m benchmarks.faults [--moments 50] [--seed 12]
 
 Prints where the kills landed (by what each left on disk) and writes
-benchmarks/results/faults.json. tests/killed_builds.py holds the harness and its checks.
+benchmarks/results/faults.json. benchmarks/killed_builds.py holds the harness and its checks.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 
-from tests.killed_builds import run_kills
+from benchmarks.killed_builds import run_kills
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

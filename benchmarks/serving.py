@@ -33,7 +33,9 @@ from index.settings import BUNDLED_MODEL, EngineSettings
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 WORK = CACHE_DIR / "serving"
+ARTICLE = ROOT / "docs_corpus" / "moscow-mulls-reaction-to-japan.txt"
 ARTICLE_QUESTION = "What did Tokyo urge Japanese citizens to do?"
+DEV_SET = ROOT / "tests" / "data" / "seed_dev.jsonl"  # labelled questions about the article
 
 
 def spread(values: list[float]) -> dict[str, float]:
@@ -166,7 +168,6 @@ def quality_probe(scifact_index: Path, embedders: dict) -> dict:
     """SciFact nDCG@10 and the dev set's figures with each question embedder, same index."""
     from index.engine import Engine
     from index.evaluate import read_beir, read_questions, score_answers, score_rankings
-    from tests.conftest import ARTICLE, DEV_SET
 
     query_texts, qrels = read_beir(SCIFACT)
     base = Engine.open(EngineSettings(corpus_dir=SCIFACT / "corpus.jsonl", index_dir=scifact_index))
@@ -200,10 +201,10 @@ async def _load(engine, workers: int | None, members: int = 50) -> dict:
     """A rebuild with new files, 50 questions at once; the loop's lag sampled every 10 ms."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from benchmarks.small_corpus import FROST
     from bot import asking
     from bot.feedback import FeedbackStore
     from bot.reindex import Reindexer
-    from tests.bot.test_concurrency import FROST
 
     pool = ThreadPoolExecutor(workers) if workers else None
     store = FeedbackStore(WORK / "load-feedback.sqlite3")
@@ -235,9 +236,8 @@ async def _load(engine, workers: int | None, members: int = 50) -> dict:
 
 
 def load_probe() -> dict:
+    from benchmarks.small_corpus import grow_corpus, write_corpus
     from index.engine import Engine
-    from tests.bot.conftest import write_corpus
-    from tests.bot.test_concurrency import grow_corpus
 
     result = {}
     # The first rebuild in a serving process imports the build's libraries (torch,
@@ -273,7 +273,7 @@ def main() -> None:
     article = WORK / "article-cold"
     if not article.exists():
         (article / "corpus").mkdir(parents=True)
-        shutil.copy(ROOT / "docs_corpus" / "moscow-mulls-reaction-to-japan.txt", article / "corpus")
+        shutil.copy(ARTICLE, article / "corpus")
         Engine.open(EngineSettings(corpus_dir=article / "corpus", index_dir=article / "index"))
     texts = queries()
     embedders = question_embedders(tier_index)

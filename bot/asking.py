@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from bot import limits, render
 from bot.feedback import FeedbackStore
-from index.engine import MAX_QUESTION_CHARS, Engine
+from index.engine import Engine
 from index.models import Answer, Citation
 from index.query.context import MAX_TURNS, Context, Turn
 
@@ -35,15 +35,6 @@ class Asked:
     key: str  # the feedback store's key for this answer, carried by its buttons
 
 
-def problem(question: str) -> str | None:
-    """Why the question can't be asked, in words for the member, or None when it can."""
-    if not question.strip():
-        return render.USAGE
-    if len(question) > MAX_QUESTION_CHARS:
-        return render.too_long(len(question), MAX_QUESTION_CHARS)
-    return None
-
-
 async def ask(
     engine: Engine,
     store: FeedbackStore,
@@ -58,6 +49,8 @@ async def ask(
 
     `follows` is the key of the answer this question follows up: its conversation (the last
     MAX_TURNS turns) informs the answer. `place` is the channel or thread it is asked in.
+    The engine checks the question, the one check every way of asking goes through: an empty
+    one or one over MAX_QUESTION_CHARS raises QuestionError, whose message is the reply.
     """
 
     def run() -> Asked:

@@ -6,16 +6,18 @@ and a server admin can re-enable it for anyone in the Integrations settings.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import TypeVar
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
 from bot.config import Settings
 
 T = TypeVar("T")
+QuestionCooldown = commands.CooldownMapping[discord.abc.User]
 
 NEED_MODERATOR = "You need the Manage Server permission (or the moderator role) to do that."
 
@@ -86,22 +88,27 @@ def in_allowed_channel() -> Callable[[T], T]:
     return app_commands.check(predicate)
 
 
-class Cooldown:
-    """One question per user per `seconds`; shared by /ask and mentions."""
+def question_cooldown(seconds: float) -> QuestionCooldown | None:
+    """One question per user per `seconds`, shared by /ask and questions asked in messages.
 
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self._last: dict[int, float] = {}
+    None when QABOT_COOLDOWN_S is 0: no limit.
+    """
+    if seconds <= 0:
+        return None
+    return commands.CooldownMapping.from_cooldown(1, seconds, _asker_id)
 
-    def retry_after(self, user_id: int) -> float:
-        """Seconds the user must wait; 0 means go ahead (and starts their next wait)."""
-        if self.seconds <= 0:
-            return 0.0
-        now = time.monotonic()  # looked up at call time, so a simulated clock applies
-        wait = self._last.get(user_id, float("-inf")) + self.seconds - now
-        if wait > 0:
-            return wait
-        self._last[user_id] = now
-        if len(self._last) > 10_000:  # forget long-idle users so the map stays small
-            self._last = {u: t for u, t in self._last.items() if now - t < self.seconds}
+
+def retry_after(
+    cooldown: QuestionCooldown | None, asker: discord.abc.User, asked_at: datetime
+) -> float:
+    """Seconds `asker` must wait; 0 means go ahead (and starts their next wait).
+
+    `asked_at` is Discord's time of the message or interaction, as RoboDanny's spam check uses.
+    """
+    if cooldown is None:
         return 0.0
+    return cooldown.update_rate_limit(asker, asked_at.timestamp()) or 0.0
+
+
+def _asker_id(asker: discord.abc.User) -> int:
+    return asker.id

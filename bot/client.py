@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import Cooldown
+from bot import checks
 from bot.config import Settings
 from bot.feedback import FeedbackStore
 from bot.reindex import Reindexer
@@ -21,6 +21,14 @@ from index.library.collections import DEFAULT, Collections
 log = logging.getLogger("qabot.bot")
 
 SOMETHING_WRONG = "Sorry, something went wrong on my side. The error has been logged."
+# One extension per feature, each with `async def setup(bot)`; loaded in this order at start-up.
+INITIAL_EXTENSIONS = (
+    "bot.cogs.ask",
+    "bot.cogs.quote",
+    "bot.cogs.sources",
+    "bot.cogs.admin",
+    "bot.cogs.docs",
+)
 
 
 class Tree(app_commands.CommandTree):
@@ -65,7 +73,7 @@ class QABot(commands.Bot):
             tree_cls=Tree,
         )
         self.settings = settings
-        self.cooldown = Cooldown(settings.cooldown_s)
+        self.cooldown = checks.question_cooldown(settings.cooldown_s)
         self.reindexers: dict[str, Reindexer] = {}  # one per collection: builds don't block others
         self.reindexer = self.reindexer_of(DEFAULT)
         # Questions are answered by at most QABOT_WORKERS threads; the rest queue.
@@ -88,13 +96,11 @@ class QABot(commands.Bot):
         self.feedback = await asyncio.to_thread(FeedbackStore, self.settings.feedback_db)
         self.scopes = Scopes(self.collections, self.settings, self.feedback)
 
-        from bot.cogs import admin, ask, docs, quote, sources
         from bot.views import AnswerButton
 
         self.add_dynamic_items(AnswerButton)
-        for cog in (ask.Ask(self), quote.Quote(self), sources.Sources(self), admin.Admin(self)):
-            await self.add_cog(cog)
-        await self.add_cog(docs.Docs(self))
+        for extension in INITIAL_EXTENSIONS:
+            await self.load_extension(extension)
         if self.settings.sync_commands:
             await self.tree.sync()
 

@@ -9,18 +9,10 @@ from __future__ import annotations
 import discord
 
 from bot import limits
-from bot.citations import compact_line, in_reading_order, link, locator
+from bot.citations import citation_line, in_reading_order, link, sources_text, with_link
 from bot.feedback import FeedbackSummary
 from bot.gaps import Gap
-from index.models import (
-    Answer,
-    BuildReport,
-    Citation,
-    DocumentInfo,
-    IndexStatus,
-    citation_link,
-    format_sources,
-)
+from index.models import Answer, BuildReport, Citation, DocumentInfo, IndexStatus
 from index.query.answer import NOT_FOUND
 
 ANSWERED = discord.Colour(0x3BA55D)
@@ -35,10 +27,6 @@ TITLE_CHARS = 100  # of the document title in that line
 PAGE_CHARS = 3800  # passage text per "Show passages" embed, before escaping
 SOURCES_PER_PAGE = 20
 
-USAGE = (
-    "Ask me a question about the documents, e.g. `/ask question: Who announced the agreement?`, "
-    "or mention me with your question. `/quote` posts a passage, `/sources` lists the documents."
-)
 NOT_ANSWERED = NOT_FOUND
 
 
@@ -55,15 +43,12 @@ def cooldown(retry_after: float) -> str:
     return f"One question at a time, please: try again in {max(retry_after, 0.1):.1f} s."
 
 
-def citation_line(c: Citation, size: int = 400) -> str:
+def quote_line(c: Citation, size: int = 400) -> str:
     """'— Title, ¶7 · p. 12 · Sources: Regnum (July 29) · <link>', on one line and
     Markdown-escaped; the link (not escaped, in <…> so it doesn't unfurl) only if it fits."""
-    line = f"— {limits.one_line(c.title)}, {locator(c)}"
-    if c.sources:
-        line += f" · Sources: {format_sources(c.sources)}"
-    text = limits.shorten(limits.escape(limits.shorten(line, 400)), size)
-    link = citation_link(c)
-    return f"{text} · <{link}>" if link and len(text) + len(link) + 5 <= size else text
+    text = limits.shorten(limits.escape(limits.shorten(citation_line(c, mark="—"), 400)), size)
+    url = link(c)
+    return with_link(text, f"<{url}>" if url and len(text) + len(url) + 5 <= size else None)
 
 
 def in_thread(thread: discord.abc.Snowflake) -> str:
@@ -126,13 +111,10 @@ def _answer_citation_line(c: Citation) -> str:
     smaller, but Discord does not render it in embeds.
     """
     url = link(c)
-    tail = f" · [link]({url})" if url and len(url) < 200 and ")" not in url else ""
-    text = limits.fit(
-        compact_line(c, with_link=False, title_chars=TITLE_CHARS),
-        LINE_CHARS - len(tail),
-        limits.escape,
-    )
-    return text + tail
+    masked = f"[link]({url})" if url and len(url) < 200 and ")" not in url else None
+    tail = with_link("", masked)  # " · [link](…)", or nothing
+    text = citation_line(c, title_chars=TITLE_CHARS)
+    return limits.fit(text, LINE_CHARS - len(tail), limits.escape) + tail
 
 
 def passage_pages(citations: tuple[Citation, ...]) -> list[list[discord.Embed]]:
@@ -143,7 +125,7 @@ def passage_pages(citations: tuple[Citation, ...]) -> list[list[discord.Embed]]:
 
 def _passage_embeds(c: Citation) -> list[discord.Embed]:
     pieces = limits.split(c.passage, PAGE_CHARS) or [""]
-    name = limits.fit(limits.one_line(f"[{c.n}] {c.title}, {locator(c)}"), 230, limits.escape)
+    name = limits.fit(limits.one_line(citation_line(c, sources=False)), 230, limits.escape)
     embeds = []
     for i, piece in enumerate(pieces, start=1):
         embed = discord.Embed(
@@ -159,7 +141,7 @@ def _passage_embeds(c: Citation) -> list[discord.Embed]:
 def _passage_footer(c: Citation) -> str:
     parts = [c.doc, f"ref {c.chunk_id}"]
     if c.sources:
-        parts.append(f"Sources: {format_sources(c.sources)}")
+        parts.append(f"Sources: {sources_text(c.sources)}")
     return " · ".join(parts)
 
 
@@ -180,7 +162,7 @@ def _group(embeds: list[discord.Embed]) -> list[list[discord.Embed]]:
 
 def quote_embed(c: Citation) -> discord.Embed:
     """A passage posted into a discussion: verbatim quote, citation, sources and ref."""
-    line = citation_line(c, 1000)
+    line = quote_line(c, 1000)
     room = limits.DESCRIPTION - len(line) - 1
     embed = discord.Embed(
         description=f"{limits.fit(c.passage, room, limits.quote_block)}\n{line}", colour=QUOTED

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from bot.citations import compact_line, in_reading_order
+from bot.citations import citation_line, in_reading_order, link, with_link
 from index.models import Answer, BuildReport, Citation, IndexStatus
 
 WIDTH = 96
@@ -14,7 +14,8 @@ def format_citation(citation: Citation, quote: str) -> str:
     """The quote, then its compact citation line and where to check it, indented below."""
     body = textwrap.fill(" ".join(quote.split()), width=WIDTH)
     where = f"{citation.doc} · characters {citation.start}–{citation.end} · ref {citation.chunk_id}"
-    return "\n".join([body, f"  {compact_line(citation)}", f"  {where}"])
+    line = with_link(citation_line(citation), link(citation))
+    return "\n".join([body, f"  {line}", f"  {where}"])
 
 
 def format_answer(answer: Answer) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -12,36 +11,6 @@ class Source:
 
     name: str
     date: str | None = None
-
-
-def format_sources(sources: tuple[Source, ...]) -> str:
-    """'Regnum (July 29); Izvestiya (July 29)', as every front end shows them."""
-    return "; ".join(f"{s.name} ({s.date})" if s.date else s.name for s in sources)
-
-
-def format_locator(c: Citation, link: Callable[[str], str] | None = None) -> str:
-    """Where a citation points, as every front end shows it: 'p. 12', 'p. xii (PDF page 14)',
-    '§ Installation › Linux', and the link that opens the page at the quote (or its section).
-
-    link formats the address (Discord wraps it in <…>); without it, no address is shown.
-    """
-    parts: list[str] = []
-    if c.page is not None:
-        label = c.page_label
-        parts.append(
-            f"p. {label} (PDF page {c.page})" if label and label != str(c.page) else f"p. {c.page}"
-        )
-    if c.section:
-        parts.append(f"§ {c.section}")
-    address = citation_link(c)
-    if link and address:
-        parts.append(link(address))
-    return " · ".join(parts)
-
-
-def citation_link(c: Citation) -> str | None:
-    """The address that opens the document at the quote (highlighted), else at its section."""
-    return c.quote_url or c.url
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.killed_builds import run_kills
 from bot.cli import main
 from tests.conftest import ARTICLE
-from tests.killed_builds import run_kills
 
 FERRY = "Island Ferry\n\nThe electric ferry to Saltholm leaves every 40 minutes.\n"
 TOKYO = "What did Tokyo urge Japanese citizens to do?"

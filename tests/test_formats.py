@@ -11,6 +11,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from benchmarks import documents as files
 from bot.cli import main
 from index import store
 from index.build.chunk import chunk_document
@@ -20,7 +21,6 @@ from index.build.incremental import build_index
 from index.build.ingest import list_corpus, read_documents
 from index.errors import IndexMissing
 from index.query.locate import quote_url
-from tests import documents as files
 from tests.conftest import ARTICLE, FakeEmbedder
 
 BAD_FILES = {
@@ -34,6 +34,14 @@ BAD_FILES = {
     "report.docx": (files.report_pdf, "named .docx but holds a PDF"),
     "notes.txt": (files.report_pdf, "named .txt but holds a PDF"),
 }
+
+
+# A page whose own <article> holds one paragraph of 72 characters, between navigation and footer.
+SHORT_PARAGRAPH = "The Saltholm ferry leaves from the north quay every forty minutes daily."
+SHORT_ARTICLE_PAGE = f"""<!DOCTYPE html><html><head><title>Island Ferries</title></head><body>
+<nav><a href="/">Home</a> <a href="/timetables">Timetables</a> <a href="/about">About us</a></nav>
+<article><h1>Saltholm Ferry</h1><p>{SHORT_PARAGRAPH}</p></article>
+<footer>© 2024 Island Ferries. All rights reserved.</footer></body></html>"""
 
 
 def write_mixed(folder: Path) -> Path:
@@ -85,6 +93,22 @@ def test_news_page_keeps_the_article_and_drops_navigation_sidebar_and_footer():
         "## Damage",
         "### The piers",
     ]
+
+
+@pytest.mark.parametrize("main", ["article", "main", 'div role="main"'])
+def test_a_pages_own_main_element_is_its_main_text_however_short(main: str):
+    assert len(SHORT_PARAGRAPH) == 72  # under MIN_MAIN_CHARS: only a guessed main text needs more
+    tag = main.split()[0]
+    html = SHORT_ARTICLE_PAGE.replace("<article>", f"<{main}>").replace("</article>", f"</{tag}>")
+    page = extract("html", html.encode())
+    assert page.text == f"# Saltholm Ferry\n\n{SHORT_PARAGRAPH}"
+    assert page.title == "Saltholm Ferry"
+
+
+def test_a_page_without_a_main_element_needs_more_than_a_short_paragraph():
+    html = SHORT_ARTICLE_PAGE.replace("<article>", "<div>").replace("</article>", "</div>")
+    with pytest.raises(ExtractError, match="no main text"):
+        extract("html", html.encode())
 
 
 def test_pdf_text_is_page_by_page_with_the_documents_own_labels():

@@ -111,7 +111,7 @@ def test_refreshing_with_the_same_content_changes_nothing(paths) -> None:
 
 
 def test_real_pdf_and_word_uploads_are_taken_and_a_scanned_pdf_is_refused(paths) -> None:
-    from tests.documents import guide_docx, report_pdf, scanned_pdf
+    from benchmarks.documents import guide_docx, report_pdf, scanned_pdf
 
     assert intake.add(paths, "Annual Report.pdf", report_pdf()).stored == "annual-report.pdf"
     assert intake.add(paths, "guide.docx", guide_docx()).stored == "guide.docx"

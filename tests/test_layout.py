@@ -143,3 +143,17 @@ def test_modules_stay_small() -> None:
         for name, path in project_modules().items()
     }
     assert {name: lines for name, lines in sizes.items() if lines > MAX_LINES} == {}
+
+
+def test_benchmarks_never_import_the_tests() -> None:
+    def imported(path: Path) -> set[str]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        froms = (n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and not n.level)
+        return names | {n.module or "" for n in froms}
+
+    offenders = {
+        str(path.relative_to(REPO)): sorted(m for m in imported(path) if m.split(".")[0] == "tests")
+        for path in sorted((REPO / "benchmarks").rglob("*.py"))
+    }
+    assert {path: found for path, found in offenders.items() if found} == {}

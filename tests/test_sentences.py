@@ -1,43 +1,19 @@
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from benchmarks.sentences import case_passes, read_cases
 from index.sentences import split_sentences
 
 DATA = Path(__file__).parent / "data"
 
-# A list marker opening an expected sentence ("1.)", "• 9.", "a."): split_sentences leaves
-# markers out of its spans by contract, so they are dropped before comparing.
-_EXPECTED_MARKER = re.compile(r"(?:[•⁃▪◦‣*\-–—]\s*)?(?:\(?(?:\d{1,3}|[a-z])(?:\.\)|[.)])\s+)?")
-
 
 def texts_of(text: str) -> list[str]:
     return [text[a:b] for a, b in split_sentences(text)]
-
-
-def read_cases(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as lines:
-        return [json.loads(line) for line in lines if line.strip()]
-
-
-def _folded(sentence: str) -> str:
-    return " ".join(sentence.split())
-
-
-def case_passes(case: dict) -> bool:
-    """Whether the spans' texts are the expected sentences, without their list markers.
-
-    White space inside a sentence is folded on both sides (a case written on one line may
-    expect a sentence whose line break the source text keeps); the spans themselves are exact.
-    """
-    expected = [_folded(s[_EXPECTED_MARKER.match(s).end() :]) for s in case["sentences"]]
-    return [_folded(t) for t in texts_of(case["text"])] == expected
 
 
 def test_splits_on_terminal_punctuation_and_keeps_closing_quotes_and_sources():

@@ -163,3 +163,7 @@ class Admin(commands.Cog):
             return gaps.group(questions, vectors)
 
         return await asyncio.to_thread(load)
+
+
+async def setup(bot: QABot) -> None:
+    await bot.add_cog(Admin(bot))

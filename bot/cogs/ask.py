@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
+from discord.app_commands import Range
 from discord.ext import commands
 
 from bot import asking, checks, render
@@ -16,6 +18,7 @@ from bot.feedback import FeedbackStore
 from bot.scope import NO_DM_COLLECTION, NoCollection
 from bot.views import answer_view
 from bot.wording import say
+from index.engine import MAX_QUESTION_CHARS
 from index.errors import QabotError
 
 if TYPE_CHECKING:
@@ -40,9 +43,11 @@ class Ask(commands.Cog):
     @app_commands.command()
     @app_commands.describe(question="What you want to know; the answer quotes the documents")
     @checks.in_allowed_channel()
-    async def ask(self, interaction: discord.Interaction, question: str) -> None:
+    async def ask(
+        self, interaction: discord.Interaction, question: Range[str, 1, MAX_QUESTION_CHARS]
+    ) -> None:
         """Ask a question; the answer quotes the documents, with citations."""
-        refusal = self._refusal(interaction.user.id, question)
+        refusal = self._refusal(interaction.user, interaction.created_at)
         if refusal:
             await interaction.response.send_message(refusal, ephemeral=True)
             return
@@ -96,11 +101,10 @@ class Ask(commands.Cog):
             return None
         return await asyncio.to_thread(store.latest_in, str(channel.id))
 
-    def _refusal(self, user_id: int, question: str) -> str | None:
-        problem = asking.problem(question)
-        if problem:
-            return problem
-        wait = self.bot.cooldown.retry_after(user_id)
+    def _refusal(self, asker: discord.abc.User, asked_at: datetime) -> str | None:
+        """The cooldown's refusal, if the asker must wait. The question itself is checked once,
+        by the engine (index.engine.check_question), whichever way it was asked."""
+        wait = checks.retry_after(self.bot.cooldown, asker, asked_at)
         return render.cooldown(wait) if wait else None
 
     @app_commands.command()
@@ -163,7 +167,7 @@ class Ask(commands.Cog):
         self, message: discord.Message, question: str, follows: str | None = None
     ) -> None:
         """Answer a question asked in a message, as a reply to it."""
-        refusal = self._refusal(message.author.id, question)
+        refusal = self._refusal(message.author, message.created_at)
         if refusal:
             await message.reply(refusal, mention_author=False)
             return
@@ -266,3 +270,7 @@ class Ask(commands.Cog):
         vote = 1 if action == "up" else -1
         record = await asyncio.to_thread(store.vote, key, interaction.user.id, vote)
         await interaction.response.send_message(THANKS[action] if record else GONE, ephemeral=True)
+
+
+async def setup(bot: QABot) -> None:
+    await bot.add_cog(Ask(bot))

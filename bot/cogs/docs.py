@@ -246,4 +246,8 @@ def shown_plain(record: intake.DocumentRecord) -> str:
     )
 
 
+async def setup(bot: QABot) -> None:
+    await bot.add_cog(Docs(bot))
+
+
 __all__ = ["DEFAULT", "Docs"]

@@ -77,3 +77,7 @@ class Quote(commands.Cog):
             for label, chunk_id in refs
             if len(chunk_id) <= limits.CHOICE
         ]
+
+
+async def setup(bot: QABot) -> None:
+    await bot.add_cog(Quote(bot))

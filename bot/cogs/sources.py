@@ -36,3 +36,7 @@ class Sources(commands.Cog):
             return
         docs, status = await asyncio.to_thread(lambda: (engine.documents(), engine.status()))
         await interaction.followup.send(embed=render.sources_embed(docs, status, page))
+
+
+async def setup(bot: QABot) -> None:
+    await bot.add_cog(Sources(bot))

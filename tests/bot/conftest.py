@@ -1,5 +1,6 @@
-"""Fixtures for the bot tests: a small corpus written here, one real engine for the session, and
-the real bot inside SimCord's simulated Discord with a guild, a channel, a member and a moderator.
+"""Fixtures for the bot tests: the small corpus of benchmarks/small_corpus.py, one real engine for
+the session, and the real bot inside SimCord's simulated Discord with a guild, a channel, a member
+and a moderator.
 """
 
 from __future__ import annotations
@@ -12,59 +13,12 @@ import discord
 import pytest
 import simcord
 
+from benchmarks.small_corpus import write_corpus
 from bot import create_bot
 from bot.client import QABot
 from index.engine import Engine
 from index.settings import EngineSettings
 from tests.conftest import share_exported
-
-HARBOR = """Northport Harbor Expansion
-
-Publication: Coastal Weekly Volume: 3 Issue: 12
-
-The city council of Northport approved a new container terminal on March 3. The terminal will \
-cost 40 million euros and is due to open in 2027 (Harbor Gazette, March 4).
-
-Fishermen worried that the construction would disturb the spawning grounds of the local herring. \
-The council promised a survey of the seabed before any dredging starts (Radio North, March 5; \
-Coastal Weekly, March 6).
-
-The mayor, Ingrid Halvorsen, said the terminal would create about 300 jobs in the first five \
-years.
-"""
-
-ORCHARD = """# Orchard Cooperative Report
-
-The Lindholm orchard cooperative harvested 1,200 tonnes of apples this autumn, its largest crop \
-in a decade (Farm Journal, September 9).
-
-A late frost in April destroyed most of the cherry blossoms, so the cherry harvest failed almost \
-completely (Radio North, September 10).
-
-## Prices
-
-Apple prices fell by 12 percent because the whole region had a good harvest.
-"""
-
-NOTICE = """Volunteer Club Notice
-
-The volunteers posted @everyone and <@&424242> and <@1234567890> in the club channel to announce \
-the beach cleanup day on May 5 (Club Bulletin, May 1).
-"""
-
-GLACIER_SENTENCE = (
-    "Survey team {n} measured the Brennfjell glacier tongue and found it {m} metres shorter than "
-    "the year before. "
-)
-LONG_PARAGRAPH = "".join(GLACIER_SENTENCE.format(n=i, m=10 + i % 7) for i in range(1, 60))
-GLACIER = f"Glacier Survey Log\n\n{LONG_PARAGRAPH.strip()}\n"
-
-DOCS = {
-    "harbor.txt": HARBOR,
-    "orchard.md": ORCHARD,
-    "notice.txt": NOTICE,
-    "glacier.txt": GLACIER,
-}
 
 COMMANDS = ("ask", "autoanswer", "quote", "sources", "reindex", "feedback", "gaps", "docs")
 BOT_VARIABLES = (
@@ -90,13 +44,6 @@ BOT_VARIABLES = (
     "QABOT_ABSTAIN",
     "QABOT_WORKERS",
 )
-
-
-def write_corpus(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in DOCS.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
 
 
 @pytest.fixture(autouse=True)

@@ -6,8 +6,10 @@ import discord
 import pytest
 import simcord
 
-from bot import create_bot, render
+from bot import create_bot
 from bot.checks import ChannelNotAllowed
+from index.engine import MAX_QUESTION_CHARS, check_question
+from index.errors import QuestionError
 from tests.bot.conftest import World
 from tests.bot.discord_rules import assert_valid, pings
 
@@ -134,17 +136,34 @@ async def test_buttons_keep_working_after_a_restart(world: World) -> None:
     assert shown.response.embeds[0].description.startswith("> A late frost in April")
 
 
-async def test_an_empty_question_gets_usage_help(world: World) -> None:
-    result = await world.member.slash(world.channel, "ask", question="   ")
-    assert result.ephemeral and result.response.content == render.USAGE
+def engine_refusal(question: str) -> str:
+    """What the engine's one check of a question says about it."""
+    with pytest.raises(QuestionError) as refused:
+        check_question(question)
+    return str(refused.value)
+
+
+async def test_an_empty_question_gets_the_engines_message(world: World) -> None:
+    await world.member.slash(world.channel, "ask", question="   ")
+    assert world.channel.last_message.content == engine_refusal("   ")
     await world.member.send(world.channel, world.bot.user.mention)
-    assert world.channel.last_message.content == render.USAGE
+    assert world.channel.last_message.content == engine_refusal("")
 
 
-async def test_a_question_over_1000_characters_gets_a_clear_message(world: World) -> None:
-    result = await world.member.slash(world.channel, "ask", question="why " * 300)
-    assert result.ephemeral
-    assert result.response.content == render.too_long(1200, 1000)
+async def test_discord_refuses_an_ask_over_1000_characters(world: World) -> None:
+    [option] = world.bot.tree.get_command("ask").to_dict(world.bot.tree)["options"]
+    assert (option["min_length"], option["max_length"]) == (1, MAX_QUESTION_CHARS)
+    with pytest.raises(simcord.OptionError, match="at most 1000 characters"):
+        await world.member.slash(world.channel, "ask", question="why " * 300)
+    assert world.channel.last_message is None
+
+
+async def test_a_message_question_over_1000_characters_gets_the_engines_message(
+    world: World,
+) -> None:
+    await world.member.send(world.channel, f"{world.bot.user.mention} {'why ' * 300}")
+    assert world.channel.last_message.content == engine_refusal("why " * 300)
+    assert "1199 characters long; the limit is 1000" in world.channel.last_message.content
 
 
 @pytest.mark.parametrize("bot_settings", [{"cooldown_s": 5}])
@@ -168,6 +187,14 @@ async def test_one_question_per_five_seconds_per_member(world: World) -> None:
         world.channel, "ask", question="Why did apple prices fall by 12 percent?"
     )
     assert not later.ephemeral and "good harvest" in answer_of(world).embeds[0].description
+
+
+async def test_a_cooldown_of_zero_lets_a_member_ask_again_at_once(world: World) -> None:
+    await world.member.slash(world.channel, "ask", question=FROST)
+    again = await world.member.slash(
+        world.channel, "ask", question="Why did apple prices fall by 12 percent?"
+    )
+    assert not again.ephemeral and "good harvest" in answer_of(world).embeds[0].description
 
 
 async def test_twenty_members_asking_in_turn_all_get_answers(world: World) -> None:

@@ -10,7 +10,7 @@ import pytest
 import simcord
 
 from bot import create_bot
-from bot.client import QABot
+from bot.client import INITIAL_EXTENSIONS, QABot
 from index.engine import Engine
 from tests.bot.conftest import COMMANDS
 
@@ -44,3 +44,12 @@ async def test_the_commands_are_published_with_moderator_ones_hidden(
         assert published[name].dm_permission is False
     assert published["ask"].default_member_permissions is None
     assert published["ask"].options[0].name == "question" and published["ask"].description
+
+
+async def test_each_feature_is_an_extension_and_reloads(
+    simcord_env: simcord.Env, simcord_bot: QABot
+) -> None:
+    assert list(simcord_bot.extensions) == list(INITIAL_EXTENSIONS)
+    assert set(simcord_bot.cogs) == {"Ask", "Quote", "Sources", "Admin", "Docs"}
+    await simcord_bot.reload_extension("bot.cogs.sources")
+    assert simcord_bot.tree.get_command("sources") is not None

@@ -11,26 +11,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from benchmarks.small_corpus import FROST, grow_corpus
 from bot import asking
-from bot.cogs.ask import Ask
 from bot.feedback import FeedbackStore
 from bot.reindex import Reindexer
 from index.engine import Engine
 from index.errors import BuildInProgress
 from tests.bot.conftest import World
 
-FROST = "What failed because of the late frost in April?"
 FERRY = "Island Ferry Timetable\n\nThe electric ferry to Saltholm leaves every 40 minutes.\n"
-
-
-def grow_corpus(corpus: Path, files: int = 8) -> None:
-    """Enough new text that a build takes a while: every file must be embedded."""
-    for i in range(files):
-        body = " ".join(
-            f"Report {i} notes that the river barge number {j} carried {i * j} crates of timber."
-            for j in range(30)
-        )
-        (corpus / f"barges-{i}.txt").write_text(f"Barge Report {i}\n\n{body}\n", encoding="utf-8")
 
 
 def test_threads_keep_getting_answers_while_a_build_swaps_the_index(own_engine: Engine) -> None:
@@ -69,8 +58,8 @@ async def test_the_cog_answers_twenty_messages_at_once(world: World) -> None:
     members = [world.add_member(f"asker{i}") for i in range(20)]
     # Plain messages (no mention), so the bot leaves them alone until the test hands them over.
     messages = [await m.send(world.channel, FROST) for m in members]
-    cog = world.bot.get_cog("Ask")
-    assert isinstance(cog, Ask)
+    cog = world.bot.get_cog("Ask")  # the extension's own class: load_extension imports afresh
+    assert cog is not None
     await asyncio.gather(*(cog.answer_message(m, m.content) for m in messages))
     await world.env.settle()
     replies = {

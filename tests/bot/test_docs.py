@@ -14,6 +14,7 @@ from bot.checks import NEED_MODERATOR, NotModerator
 from tests.bot.conftest import World
 from tests.bot.test_admin import enable_for
 from tests.http_pages import Pages, serving
+from tests.test_formats import SHORT_ARTICLE_PAGE, SHORT_PARAGRAPH
 
 ALPHA = """# Alpha Club Rules
 
@@ -230,6 +231,17 @@ async def test_bad_urls_are_refused_privately_and_leave_nothing(
     assert refused.response.content.startswith("Not added: ")
     assert a.channel.last_message is None
     assert files_in(world, a) == []
+
+
+async def test_a_page_whose_article_is_one_short_paragraph_is_added(
+    world: World, a: Server, pages: Pages
+) -> None:
+    url = pages.add("/saltholm-ferry.html", SHORT_ARTICLE_PAGE, "text/html; charset=utf-8")
+    added = await a.moderator.slash(a.channel, "docs add", url=url)
+    assert added.ephemeral and added.response.content.startswith("Added "), added.response.content
+    assert a.channel.last_message.embeds[0].title == "Index rebuilt"
+    await a.member.slash(a.channel, "ask", question="How often does the Saltholm ferry leave?")
+    assert SHORT_PARAGRAPH in a.channel.last_message.embeds[0].description
 
 
 @pytest.mark.parametrize("bot_settings", [{"cooldown_s": 0, "data_dir": "data"}])

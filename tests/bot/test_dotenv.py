@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.small_corpus import write_corpus
 from bot import create_bot
 from bot.cli import main
 from bot.client import QABot
-from tests.bot.conftest import World, write_corpus
+from tests.bot.conftest import World
 from tests.test_settings import write_dotenv
 
 

@@ -9,11 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot.cogs.ask import Ask
+from benchmarks.small_corpus import FROST, grow_corpus
 from index.engine import Engine
 from tests.bot.conftest import World
 from tests.bot.heartbeat import start_heartbeat
-from tests.bot.test_concurrency import FROST, grow_corpus
 
 MEMBERS = 50
 
@@ -36,8 +35,8 @@ async def test_fifty_members_asking_during_a_reindex_are_all_answered(
     # SimCord runs one actor action at a time: the members post plain messages first, and the
     # cog's own handler answers all fifty at once while the moderator's /reindex is running.
     messages = [await m.send(world.channel, FROST) for m in members]
-    cog = world.bot.get_cog("Ask")
-    assert isinstance(cog, Ask)
+    cog = world.bot.get_cog("Ask")  # the extension's own class: load_extension imports afresh
+    assert cog is not None
     handler, socket = start_heartbeat(interval=0.05)
     busy: list[int] = []
     try:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from benchmarks.small_corpus import LONG_PARAGRAPH
 from index.engine import Engine
-from tests.bot.conftest import LONG_PARAGRAPH, World
+from tests.bot.conftest import World
 from tests.bot.discord_rules import assert_valid, pings, sent_allowed_mentions
 
 FROST_PASSAGE = "A late frost in April destroyed most of the cherry blossoms"

@@ -154,7 +154,7 @@ def test_citation_line_shows_the_locator_and_a_link_that_does_not_unfurl() -> No
         1, "Engineers will rebuild the north pier first.", title="Harbour", sources=(),
         meta={}, page=3, page_label="1", section="Damage › The piers", quote_url=url,
     )  # fmt: skip
-    line = render.citation_line(located)
+    line = render.quote_line(located)
     assert line == f"— Harbour, ¶7 · p. 1 (PDF page 3) · § Damage › The piers · <{url}>"
     block = render.answer_embed(Answer("q", True, "Engineers. [1]", (located,), (), 1.0))
     assert "¶7 · p. 1 (PDF page 3) · § Damage › The piers" in block.description
@@ -166,5 +166,5 @@ def test_citation_line_shows_the_locator_and_a_link_that_does_not_unfurl() -> No
 
 def test_a_link_too_long_for_the_citation_line_is_left_out_not_cut() -> None:
     long_url = "https://example.org/" + "x" * 600
-    line = render.citation_line(citation(1, "A passage.", quote_url=long_url), 300)
+    line = render.quote_line(citation(1, "A passage.", quote_url=long_url), 300)
     assert "https://" not in line and len(line) <= 300

@@ -1,10 +1,12 @@
 """A saved web page -> its main text, headings with their ids, and metadata (selectolax/Lexbor).
 
 The main text is the `<article>`, `<main>` or `[role=main]` element holding the most paragraph
-text (else `<body>`), without navigation, sidebars, footers, forms, scripts, sharing and
-"related" boxes. Each block element with no block inside it gives one paragraph; headings are
-written as Markdown headings and keep their `id` for links. Metadata: the canonical URL
-(`<link rel=canonical>` or `og:url`), the published date and the author from meta tags.
+text, however short: the page itself says that is its main text. A page without one gets
+`<body>`, a guess that must hold MIN_MAIN_CHARS of text. Navigation, sidebars, footers, forms,
+scripts, sharing and "related" boxes are left out either way. Each block element with no block
+inside it gives one paragraph; headings are written as Markdown headings and keep their `id` for
+links. Metadata: the canonical URL (`<link rel=canonical>` or `og:url`), the published date and
+the author from meta tags.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from index.build.formats.extracted import Extracted, ExtractError
 
-MIN_MAIN_CHARS = 80  # less paragraph text than this is no main text
+MIN_MAIN_CHARS = 80  # a page without a main element and less text than this has no main text
+MAIN = 'article, main, [role=main], [itemprop="articleBody"]'  # the page's own main element
+NO_MAIN_TEXT = "it has no main text (only navigation or boilerplate)"
 HEADINGS = {f"h{n}": n for n in range(1, 7)}
 BLOCKS = {
     *HEADINGS, "p", "div", "li", "blockquote", "pre", "dd", "dt", "td", "th", "section",
@@ -47,13 +51,14 @@ _AUTHOR_META = ('meta[name="author"]', 'meta[property="article:author"]', 'meta[
 def extract_html(data: bytes) -> Extracted:
     tree = LexborHTMLParser(_decode(data))
     meta = _metadata(tree)
-    root = _main_element(tree)
+    root, marked = _main_element(tree)
     if root is None:
-        raise ExtractError("it has no main text (only navigation or boilerplate)")
+        raise ExtractError(NO_MAIN_TEXT)
     blocks: list[tuple[str, str | None]] = []  # (block text, heading id)
     _walk(root, blocks)
-    if sum(len(text) for text, anchor in blocks if not text.startswith("#")) < MIN_MAIN_CHARS:
-        raise ExtractError("it has no main text (only navigation or boilerplate)")
+    least = 1 if marked else MIN_MAIN_CHARS  # a length threshold only for a guessed main text
+    if sum(len(text) for text, anchor in blocks if not text.startswith("#")) < least:
+        raise ExtractError(NO_MAIN_TEXT)
     text, anchors = _join(blocks)
     title = _title(tree, blocks)
     return Extracted(text, title, meta, (), anchors)
@@ -94,7 +99,9 @@ def _attribute(tree: LexborHTMLParser, selectors: tuple[str, ...], name: str) ->
     return None
 
 
-def _main_element(tree: LexborHTMLParser) -> LexborNode | None:
+def _main_element(tree: LexborHTMLParser) -> tuple[LexborNode | None, bool]:
+    """The element holding the main text, and whether the page marks it as its main element
+    (True) or it is `<body>`, a guess (False). Boilerplate is removed from the tree first."""
     for node in tree.css(_DROP):
         node.decompose()
     for node in tree.css("[class], [id]"):
@@ -102,11 +109,10 @@ def _main_element(tree: LexborHTMLParser) -> LexborNode | None:
             f"{node.attributes.get('class') or ''} {node.attributes.get('id') or ''}"
         ):
             node.decompose()
-    candidates = tree.css('article, main, [role=main], [itemprop="articleBody"]')
-    best = max(candidates, key=_paragraph_chars, default=None)
-    if best is not None and _paragraph_chars(best) >= MIN_MAIN_CHARS:
-        return best
-    return tree.body
+    marked = [node for node in tree.css(MAIN) if node.text(deep=True).strip()]
+    if marked:
+        return max(marked, key=_paragraph_chars), True
+    return tree.body, False
 
 
 def _paragraph_chars(node: LexborNode) -> int:

@@ -1,6 +1,6 @@
 """Real files written the way real tools write them: a multi-page PDF (fpdf2) with page labels,
 a Word file (python-docx), a news-article web page with navigation, a sidebar and a footer, and
-the bad files a build must survive. Tests and benchmarks/extraction.py use them."""
+the bad files a build must survive. benchmarks/extraction.py and the tests use them."""
 
 from __future__ import annotations
 

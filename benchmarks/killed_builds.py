@@ -68,7 +68,7 @@ class Builder:
 
     def __init__(self, corpus: Path, index: Path) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.killed_builds", str(corpus), str(index)],
+            [sys.executable, "-m", "benchmarks.killed_builds", str(corpus), str(index)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
