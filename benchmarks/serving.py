@@ -166,8 +166,9 @@ def cold_probe(index_dir: Path, runs: int) -> dict:
 
 def quality_probe(scifact_index: Path, embedders: dict) -> dict:
     """SciFact nDCG@10 and the dev set's figures with each question embedder, same index."""
+    from index.beir import read_beir, score_rankings
     from index.engine import Engine
-    from index.evaluate import read_beir, read_questions, score_answers, score_rankings
+    from index.evaluate import read_questions, score_answers
 
     query_texts, qrels = read_beir(SCIFACT)
     base = Engine.open(EngineSettings(corpus_dir=SCIFACT / "corpus.jsonl", index_dir=scifact_index))

@@ -113,14 +113,9 @@ def _squad_settings(args: argparse.Namespace, path: Path, own: bool = False) -> 
 
 
 def _eval_one(args: argparse.Namespace) -> int:
+    from index.beir import read_beir, score_rankings, write_trec_run
     from index.engine import Engine
-    from index.evaluate import (
-        read_beir,
-        read_questions,
-        score_answers,
-        score_rankings,
-        write_trec_run,
-    )
+    from index.evaluate import read_questions, score_answers
 
     if args.beir is not None:
         queries, qrels = read_beir(args.beir)

@@ -286,7 +286,7 @@ def check_question(question: str) -> str:
     question = " ".join((question or "").split())
     if not question:
         raise QuestionError(
-            'the question is empty: ask something, e.g. qabot ask "What did Moscow say?"'
+            "the question is empty: ask something about the documents"
         )
     if len(question) > MAX_QUESTION_CHARS:
         raise QuestionError(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import math
 
-from index.evaluate import score_rankings
+from index.beir import score_rankings
 
 
 def test_ndcg_recall_and_mrr_match_hand_computed_values():

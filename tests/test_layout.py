@@ -24,6 +24,7 @@ ROOMS = {
     "index.runtime": {"index.build", "index.query"},
     "index.engine": {"index.build", "index.store", "index.query", "index.runtime"},
     "index.evaluate": set(),
+    "index.beir": {"index.evaluate"},
     "index.library": {"index.build", "index.engine", "index.runtime"},
     "index.training": {"index.build", "index.store", "index.query", "index.runtime"}
     | {"index.engine", "index.evaluate"},

@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import checks, gaps, render
+from bot import checks, gaps, render_library
 from bot.feedback import FeedbackStore
 from bot.reindex import ALREADY_RUNNING
 from bot.wording import empty_message, say
@@ -63,7 +63,7 @@ async def run_build(bot: QABot, name: str, on_progress) -> discord.Embed:
         with bot.collections.changing(name):
             return await build_embed_for(bot, name, on_progress)
     except QabotError as error:  # the collection is being changed
-        return render.build_failed(say(error))
+        return render_library.build_failed(say(error))
 
 
 async def build_embed_for(bot: QABot, name: str, on_progress) -> discord.Embed:
@@ -72,13 +72,13 @@ async def build_embed_for(bot: QABot, name: str, on_progress) -> discord.Embed:
     try:
         report = await bot.reindexer_of(name).run(builder, on_progress)  # type: ignore[arg-type]
     except QabotError as error:
-        return render.build_failed(say(error))
+        return render_library.build_failed(say(error))
     except Exception:
         log.exception("reindex failed")
-        return render.build_failed(UNEXPECTED)
+        return render_library.build_failed(UNEXPECTED)
     if report is None:
-        return render.build_failed(empty_message(name))
-    return render.build_embed(report)
+        return render_library.build_failed(empty_message(name))
+    return render_library.build_embed(report)
 
 
 class Admin(commands.Cog):
@@ -97,11 +97,11 @@ class Admin(commands.Cog):
             await interaction.response.send_message(ALREADY_RUNNING, ephemeral=True)
             return
         reply = PublicReply(interaction)
-        await reply.send(render.progress(0, 0))
+        await reply.send(render_library.progress(0, 0))
 
         async def on_progress(done: int, total: int) -> None:
             try:
-                await reply.edit(content=render.progress(done, total))
+                await reply.edit(content=render_library.progress(done, total))
             except discord.HTTPException:
                 log.warning("could not show reindex progress", exc_info=True)
 
@@ -115,7 +115,7 @@ class Admin(commands.Cog):
         """Summarise the 👍 / 👎 votes on answers (moderators only)."""
         summary = await asyncio.to_thread(self.bot.scopes.feedback(interaction).summary)
         await interaction.response.send_message(
-            embed=render.feedback_embed(summary), ephemeral=True
+            embed=render_library.feedback_embed(summary), ephemeral=True
         )
 
     @app_commands.command()
@@ -131,14 +131,14 @@ class Admin(commands.Cog):
         store = self.bot.scopes.feedback(interaction)
         found = await self._gaps(store)
         if resolve is None:
-            await interaction.followup.send(embed=render.gaps_embed(found), ephemeral=True)
+            await interaction.followup.send(embed=render_library.gaps_embed(found), ephemeral=True)
             return
         chosen = next((g for g in found if g.gap_id == resolve.strip().lower()), None)
         if chosen is None:
-            await interaction.followup.send(render.no_such_gap(resolve), ephemeral=True)
+            await interaction.followup.send(render_library.no_such_gap(resolve), ephemeral=True)
             return
         await asyncio.to_thread(store.resolve, chosen.keys)
-        await interaction.followup.send(render.gap_resolved(chosen), ephemeral=True)
+        await interaction.followup.send(render_library.gap_resolved(chosen), ephemeral=True)
 
     @gaps.autocomplete("resolve")
     async def _gap_choices(
@@ -148,7 +148,7 @@ class Admin(commands.Cog):
             return []
         found = await self._gaps(self.bot.scopes.feedback(interaction))
         return [
-            app_commands.Choice(name=render.gap_choice(g), value=g.gap_id)
+            app_commands.Choice(name=render_library.gap_choice(g), value=g.gap_id)
             for g in found
             if current.lower() in g.example.lower() or current.lower() in g.gap_id
         ][:25]

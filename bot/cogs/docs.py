@@ -17,7 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import checks, limits, render
+from bot import checks, limits, render, render_library
 from bot.cogs.admin import TOKEN_GONE, build_embed_for
 from bot.wording import BUSY, describe, say
 from index.errors import QabotError
@@ -139,7 +139,7 @@ class Docs(commands.GroupCog, group_name="docs"):
         """List the documents of this server's collection, with where each came from."""
         name = self.bot.scopes.name(interaction)
         records = await asyncio.to_thread(intake.listing, self.bot.collections.paths(name))
-        embed = render.documents_embed(describe(name), records, page)
+        embed = render_library.documents_embed(describe(name), records, page)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command()
@@ -151,7 +151,7 @@ class Docs(commands.GroupCog, group_name="docs"):
         async def take(paths) -> str | None:
             done = await intake.refresh(paths, self.allow)
             result.append(done)
-            return render.refreshed(done)
+            return render_library.refreshed(done)
 
         changed = lambda: bool(result and result[0].changed)  # noqa: E731
         await self._change(interaction, take, "Not refreshed", build_if=changed)
@@ -217,11 +217,11 @@ class Docs(commands.GroupCog, group_name="docs"):
 
     async def _build(self, interaction: discord.Interaction, name: str) -> None:
         reply = ProgressMessage(interaction)
-        await reply.send(render.progress(0, 0))
+        await reply.send(render_library.progress(0, 0))
 
         async def on_progress(done: int, total: int) -> None:
             try:
-                await reply.edit(content=render.progress(done, total))
+                await reply.edit(content=render_library.progress(done, total))
             except discord.HTTPException:
                 log.warning("could not show build progress", exc_info=True)
 

@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import checks, render
+from bot import checks, render, render_library
 from bot.wording import say
 from index.errors import QabotError
 
@@ -35,7 +35,7 @@ class Sources(commands.Cog):
             await interaction.followup.send(render.content(say(error)))
             return
         docs, status = await asyncio.to_thread(lambda: (engine.documents(), engine.status()))
-        await interaction.followup.send(embed=render.sources_embed(docs, status, page))
+        await interaction.followup.send(embed=render_library.sources_embed(docs, status, page))
 
 
 async def setup(bot: QABot) -> None:

@@ -7,6 +7,7 @@ import hashlib
 from index.build.chunk import embedding_prefix
 from index.models import Chunk
 
+
 def search_text(chunk: Chunk) -> str:
     """What is embedded and BM25-indexed for a chunk: its title and heading give it context,
     cut to a quarter of the model's window so a long title can't crowd the text out of it."""

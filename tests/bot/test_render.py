@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot import limits, render
+from bot import limits, render, render_library
 from index.engine import Engine
 from index.models import Answer, BuildReport, Citation, DocumentInfo, IndexStatus, Source
 from tests.bot.discord_rules import problems
@@ -115,8 +115,8 @@ def test_quote_of_a_5000_character_paragraph_fits_one_embed() -> None:
 def test_sources_lists_pages_of_documents() -> None:
     docs = [DocumentInfo(f"d{i}.txt", f"Title {i}", {"Volume": str(i)}, i) for i in range(45)]
     status = IndexStatus(45, 990, "bundled", "float32", "2025-01-02T03:04:05+00:00", ("d1.txt",))
-    first = render.sources_embed(docs, status, page=1)
-    last = render.sources_embed(docs, status, page=99)
+    first = render_library.sources_embed(docs, status, page=1)
+    last = render_library.sources_embed(docs, status, page=99)
     assert "45 documents · 990 passages · built 2025-01-02 03:04 UTC" in first.description
     assert "page 1/3" in first.description and "page 3/3" in last.description
     assert [f.name for f in last.fields] == [
@@ -133,7 +133,7 @@ def test_sources_lists_pages_of_documents() -> None:
 
 def test_build_report_lists_changes_and_time() -> None:
     report = BuildReport(("new.txt",), ("a.md",), ("gone.txt",), ("b.txt",), 40, 9, 2.5)
-    embed = render.build_embed(report)
+    embed = render_library.build_embed(report)
     fields = {f.name: f.value for f in embed.fields}
     assert fields == {
         "Added (1)": "`new.txt`",
