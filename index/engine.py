@@ -285,9 +285,7 @@ def document_text(index_dir: Path, doc: str) -> str | None:
 def check_question(question: str) -> str:
     question = " ".join((question or "").split())
     if not question:
-        raise QuestionError(
-            "the question is empty: ask something about the documents"
-        )
+        raise QuestionError("the question is empty: ask something about the documents")
     if len(question) > MAX_QUESTION_CHARS:
         raise QuestionError(
             f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}"
