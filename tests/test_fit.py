@@ -16,6 +16,7 @@ def _rows() -> Rows:
         question=np.array([0, 0, 1, 1, 2, 2]),
         answerable=np.array([True, True, False]),
         document=np.array(["a", "b", "a"]),
+        corpus=np.array(["set"] * 3),
     )
 
 
@@ -57,6 +58,7 @@ def test_levels_are_ordered_from_lenient_to_strict():
         np.arange(count),
         answerable,
         np.array([f"d{i % 10}" for i in range(count)]),
+        np.array(["set"] * count),
     )
     named = levels(rows, decide(rows, best))
     assert named["lenient"] <= named["balanced"] <= named["strict"]

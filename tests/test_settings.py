@@ -97,7 +97,7 @@ def test_build_and_ask_use_the_index_dir_and_k_from_dotenv(
 
 
 def test_eval_indexes_go_beside_the_configured_index(clean_env: Path) -> None:
-    from bot.cli import _eval_index_dir
+    from bot.eval_cli import _eval_index_dir
 
     write_dotenv(clean_env, QABOT_INDEX_DIR="served/index")
     assert _eval_index_dir(clean_env, "squad").parent == Path("served")
