@@ -40,9 +40,9 @@ from pathlib import Path
 
 from tokenizers import Tokenizer
 
+from index.build.sources import parse_sources
 from index.models import Chunk, Document, Page, Sentence
 from index.sentences import split_sentences
-from index.build.sources import parse_sources
 
 TARGET_PIECES = 224  # word pieces of chunk text, when the window has room for them
 PREFIX_PIECES = 64  # word pieces of title and heading together

@@ -8,18 +8,18 @@ emulates it and it is several times slower than float32.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
 from index.build.chunk import Window
 from index.errors import QabotError
-from index.modelfiles import cpu_has_native_bf16, resolve_dtype, resolve_model_path, weights_sha256
+from index.modelfiles import resolve_dtype, resolve_model_path, weights_sha256
 from index.settings import BUNDLED_MODEL
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
 
 class Embedder:
     def __init__(self, model: str = BUNDLED_MODEL, dtype: str = "auto", batch_size: int = 8):

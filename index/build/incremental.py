@@ -22,11 +22,11 @@ import numpy as np
 from index import store
 from index.build.chunk import Window, chunk_document, chunking_rule, model_window
 from index.build.embed import Embedder
-from index.errors import BuildInProgress, CorpusError, IndexWriteError
 from index.build.formats.sandbox import Sandbox
 from index.build.ingest import FORMATS, CorpusFile, list_corpus, read_bytes, read_documents
-from index.models import BuildReport, Chunk, DocumentInfo
 from index.build.keys import embedding_key, search_text, sentence_spans
+from index.errors import BuildInProgress, CorpusError, IndexWriteError
+from index.models import BuildReport, Chunk, DocumentInfo
 from index.store import FORMAT_VERSION, StoredIndex, StoredSentences
 
 Progress = Callable[[int, int], None]
