@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import shards
 from bot.checks import Cooldown
 from bot.config import Settings
 from bot.feedback import FeedbackStore
@@ -63,6 +64,7 @@ class QABot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
             tree_cls=Tree,
+            **shard_options(settings),
         )
         self.settings = settings
         self.cooldown = Cooldown(settings.cooldown_s)
@@ -95,7 +97,7 @@ class QABot(commands.Bot):
         for cog in (ask.Ask(self), quote.Quote(self), sources.Sources(self), admin.Admin(self)):
             await self.add_cog(cog)
         await self.add_cog(docs.Docs(self))
-        if self.settings.sync_commands:
+        if self.settings.sync_commands and publishes_commands(self.settings):
             await self.tree.sync()
 
     async def close(self) -> None:
@@ -107,3 +109,28 @@ class QABot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d servers", self.user, len(self.guilds))
+
+
+class ShardedQABot(QABot, commands.AutoShardedBot):
+    """A worker over a range of shards (`qabot run --shards 0-3 --shard-count 16`): Discord sends
+    it the events of the servers on those shards only, and DMs when it holds shard 0."""
+
+    async def on_ready(self) -> None:
+        where = shards.describe(self.settings.shard_ids or (), self.settings.shard_count or 1)
+        log.info("ready as %s in %d servers on %s", self.user, len(self.guilds), where)
+
+
+def make_bot(settings: Settings, engine: Engine | None = None) -> QABot:
+    """The bot for these settings: a sharded worker when they name shards, else one process."""
+    return (ShardedQABot if settings.sharded else QABot)(settings, engine)
+
+
+def shard_options(settings: Settings) -> dict[str, object]:
+    if not settings.sharded:
+        return {}
+    return {"shard_ids": list(settings.shard_ids or ()), "shard_count": settings.shard_count}
+
+
+def publishes_commands(settings: Settings) -> bool:
+    """Slash commands are global: one worker publishes them, the one holding shard 0."""
+    return not settings.sharded or 0 in (settings.shard_ids or ())
