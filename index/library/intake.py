@@ -26,6 +26,7 @@ from index.build.ingest import FORMATS, MAX_FILE_BYTES, CorpusFile, read_documen
 from index.errors import QabotError
 from index.library.fetch import Fetched
 from index.library.layout import CollectionPaths, write_json
+from index.models import DocumentRecord
 
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 MAX_NAME_CHARS = 200
@@ -36,19 +37,6 @@ _SLUG = re.compile(r"[^a-z0-9]+")
 
 class IntakeError(QabotError):
     """A document that can't be taken in; the message says why, in one line."""
-
-
-@dataclass(frozen=True)
-class DocumentRecord:
-    """One document added to a collection, as documents.json keeps it."""
-
-    stored: str  # the file's name in the corpus folder
-    original: str  # the uploaded file's name, or the URL, for display
-    url: str = ""  # where it was fetched from; also its citation link
-    sha256: str = ""
-    etag: str = ""
-    last_modified: str = ""
-    added_at: str = ""
 
 
 # ---- checks -----------------------------------------------------------------------------
