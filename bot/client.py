@@ -15,9 +15,9 @@ from bot.checks import Cooldown
 from bot.config import Settings
 from bot.feedback import FeedbackStore
 from bot.reindex import Reindexer
-from bot.scope import Scopes
+from bot.scope import Scopes, open_library
 from index.engine import Engine
-from index.library.collections import DEFAULT, Collections
+from index.library.collections import DEFAULT
 
 log = logging.getLogger("qabot.bot")
 
@@ -79,15 +79,12 @@ class QABot(commands.Bot):
 
     async def setup_hook(self) -> None:
         # Loading the model (and building a first index) takes seconds: keep it off the loop.
-        engine_settings = self.settings.engine
-        if self._given_engine is not None:
-            self.engine = self._given_engine
-        elif self.settings.data_dir is None:  # one collection: the corpus folder, as before
-            self.engine = await asyncio.to_thread(Engine.open, engine_settings)
-        self.collections = Collections(
-            engine_settings, self.settings.library, default_engine=getattr(self, "engine", None)
+        # The state and storage are SQLite and folders, or PostgreSQL and S3 (bot/scope.py).
+        engine, self.collections, self.feedback = await asyncio.to_thread(
+            open_library, self.settings, self._given_engine
         )
-        self.feedback = await asyncio.to_thread(FeedbackStore, self.settings.feedback_db)
+        if engine is not None:
+            self.engine = engine
         self.scopes = Scopes(self.collections, self.settings, self.feedback)
 
         from bot.cogs import admin, ask, docs, quote, sources

@@ -202,6 +202,19 @@ class Engine:
         finally:
             self._build_lock.release()
 
+    @property
+    def build_name(self) -> str:
+        """The name of the build being served (its folder in the index folder)."""
+        return self._index.folder.name
+
+    def reload(self) -> None:
+        """Serve the build the index folder's CURRENT names now (another worker published it and
+        it was downloaded there). Questions already running finish on the old build."""
+        with self._build_lock:
+            index = store.read_index(self.settings.index_dir)
+            store.check_model(index, self.embedder.weights_sha256, self.embedder.dim)
+            self._index = index
+
     # ---- lookups -----------------------------------------------------------------------
 
     def status(self) -> IndexStatus:
