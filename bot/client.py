@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import discord
@@ -16,10 +17,14 @@ from bot.config import Settings
 from bot.feedback import FeedbackStore
 from bot.reindex import Reindexer
 from bot.scope import Scopes, open_library
+from bot.wording import say
+from index.blobs import StorageUnavailable
 from index.engine import Engine
 from index.library.collections import DEFAULT
+from index.state import StateUnavailable
 
 log = logging.getLogger("qabot.bot")
+SERVICE_DOWN = (StateUnavailable, StorageUnavailable)  # said in words, logged in one line
 
 SOMETHING_WRONG = "Sorry, something went wrong on my side. The error has been logged."
 
@@ -29,8 +34,11 @@ class Tree(app_commands.CommandTree):
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
         """Checks that refuse say why, privately; anything else is logged with its traceback."""
+        cause = getattr(error, "original", error)
         if isinstance(error, app_commands.CheckFailure) and str(error):
             message = str(error)
+        elif isinstance(cause, SERVICE_DOWN):
+            message = say(cause)  # one log line naming the service, no traceback
         else:
             command = interaction.command.qualified_name if interaction.command else "?"
             log.error("error in /%s", command, exc_info=error)
@@ -100,6 +108,16 @@ class QABot(commands.Bot):
     async def close(self) -> None:
         await super().close()
         self.questions.shutdown(wait=False, cancel_futures=True)
+        if hasattr(self, "collections"):
+            self.collections.state.close()
+
+    async def on_error(self, event_method: str, /, *args: object, **kwargs: object) -> None:
+        """A listener that met a database or store that is down logs one line, no traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, SERVICE_DOWN):
+            log.error("%s: %s", event_method, error)
+            return
+        await super().on_error(event_method, *args, **kwargs)
 
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: questions in messages are handled by the ask cog's listener."""

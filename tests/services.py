@@ -53,6 +53,17 @@ class Postgres:
     url: str
     port: int
     folder: Path
+    as_user: tuple[str, ...] = ()
+
+    def stop(self) -> None:
+        """Stop the server at once (it may already be stopped)."""
+        programs = postgres_bin()
+        assert programs is not None
+        with contextlib.suppress(subprocess.CalledProcessError):
+            _run(
+                list(self.as_user),
+                [programs / "pg_ctl", "-D", self.folder / "data", "-m", "immediate", "-w", "stop"],
+            )
 
 
 @contextlib.contextmanager
@@ -75,10 +86,12 @@ def postgres() -> Iterator[Postgres]:
             as_user,
             [programs / "createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "qabot", "qabot"],
         )
-        yield Postgres(f"postgresql://qabot@127.0.0.1:{port}/qabot", port, folder)
+        server = Postgres(
+            f"postgresql://qabot@127.0.0.1:{port}/qabot", port, folder, tuple(as_user)
+        )
+        yield server
     finally:
-        with contextlib.suppress(subprocess.CalledProcessError):
-            _run(as_user, [programs / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"])
+        Postgres("", port, folder, tuple(as_user)).stop()
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -47,6 +47,7 @@ from index.state import State, StateUnavailable, open_state
 
 log = logging.getLogger("qabot.library")
 WAIT_FOR_BUILD_S = 600.0  # how long a worker starting waits for another's build of a collection
+RETRY_STATE_S = 15.0  # after the shared database failed, serve from the cache this long
 
 
 class EmptyCollection(QabotError):
@@ -96,6 +97,8 @@ class Collections:
         )
         self.blobs = blobs if state is not None else open_blobs(library.storage_url)
         self._warned: dict[str, float] = {}
+        self._down_until = 0.0  # the shared database failed: don't ask it again before this
+        self._bindings: dict[int, dict[str, str]] = {}  # the last read, for when the state is down
 
     # ---- names and folders ----------------------------------------------------------------
 
@@ -120,9 +123,18 @@ class Collections:
     # ---- channel bindings -----------------------------------------------------------------
 
     def bindings(self, guild_id: int) -> dict[str, str]:
-        """channel id -> collection name, for one server."""
+        """channel id -> collection name, for one server; the last ones read while the shared
+        database can't be reached (none read yet: every channel uses the server's own)."""
         self._data_dir("binding channels")
-        return self.state.bindings(guild_id)
+        try:
+            if self._state_down():
+                return self._bindings.get(guild_id, {})
+            found = self.state.bindings(guild_id)
+        except StateUnavailable as error:
+            self._warn(f"guild/{guild_id}", error)
+            return self._bindings.get(guild_id, {})
+        self._bindings[guild_id] = found
+        return found
 
     def bind(self, guild_id: int, channel_id: int, name: str | None) -> str:
         """Bind a channel to one of the server's named collections (None: its own again)."""
@@ -226,6 +238,8 @@ class Collections:
     def _current(self, name: str, engine: Engine) -> Engine:
         """The engine, moved to the collection's published build when that moved. A database or
         store that can't be reached is logged, and the cached build goes on serving."""
+        if self._state_down():
+            return engine
         try:
             published = self.state.published(name)
             if published is None or published == engine.build_name:
@@ -247,9 +261,15 @@ class Collections:
             self._warn(name, error)
         return engine
 
+    def _state_down(self) -> bool:
+        """For a while after the shared database failed, questions don't wait for it again."""
+        return time.monotonic() < self._down_until
+
     def _warn(self, name: str, error: Exception) -> None:
         """One log line a minute per collection while shared state or storage is unreachable."""
         now = time.monotonic()
+        if isinstance(error, StateUnavailable):
+            self._down_until = now + RETRY_STATE_S
         if now - self._warned.get(name, -60.0) >= 60.0:
             self._warned[name] = now
             log.warning("%s: serving the cached build: %s", name, error)

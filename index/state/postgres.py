@@ -38,6 +38,7 @@ from index.state.schema import migrate
 
 log = logging.getLogger("qabot.state")
 CONNECT_TIMEOUT_S = 5
+POOL_WAIT_S = 3  # a database that is down costs a call this long, no more
 # A lock holder whose machine vanished is noticed within about idle + interval * count seconds.
 KEEPALIVES = "SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5;"
 KEEPALIVES += " SET tcp_keepalives_count = 3"
@@ -73,7 +74,8 @@ class PostgresState:
         log.info("shared state in PostgreSQL at %s (schema version %d)", self.shown, version)
 
     def unavailable(self, error: Exception) -> StateUnavailable:
-        reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        reason = lines[0] if lines else type(error).__name__
         reason = reason.replace(self.url, self.shown)
         return StateUnavailable(f"the shared database {self.shown} can't be reached ({reason})")
 
@@ -81,7 +83,7 @@ class PostgresState:
     def db(self) -> Iterator[psycopg.Connection]:
         """A pooled connection (autocommit; use db.transaction() for several statements)."""
         try:
-            with self._pool.connection(timeout=CONNECT_TIMEOUT_S * 2) as db:
+            with self._pool.connection(timeout=POOL_WAIT_S) as db:
                 yield db
         except (psycopg.OperationalError, PoolTimeout) as error:
             raise self.unavailable(error) from None
