@@ -178,6 +178,7 @@ def test_workers_share_documents_feedback_and_builds_across_shards(tmp_path, ser
         c.ready()
         c.call("server", id=SERVER)
         assert "old boathouse" in c.call("ask", question=ALPHA_Q)["reply"]  # last complete build
+        assert "eastern grain quay" not in c.call("ask", question=BIG_Q)["reply"]
         c.call("slash", command="reindex")  # the lock the killed worker held is free again
         assert "eastern grain quay" in c.call("ask", question=BIG_Q)["reply"]
 
