@@ -162,6 +162,8 @@ def seaweedfs() -> Iterator[S3]:
         "-master.volumeSizeLimitMB=64",
         "-volume.max=20",
         "-metricsPort=0",
+        "-s3.port.iceberg=0",  # no Iceberg catalog or Lance listener: they'd take fixed ports
+        "-s3.port.lance=0",
     ]
     for name, (port, grpc) in ports.items():
         command += [f"-{name}.port={port}", f"-{name}.port.grpc={grpc}"]
