@@ -10,6 +10,7 @@ keeps beating however many members ask at once. Questions run in the bot's bound
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
@@ -19,6 +20,9 @@ from bot.feedback import FeedbackStore
 from index.engine import Engine
 from index.models import Answer, Citation
 from index.query.context import MAX_TURNS, Context, Turn
+from index.state import StateUnavailable
+
+log = logging.getLogger("qabot.bot")
 
 THREAD_NAME = 100  # Discord's limit on a thread's name
 _BUTTON = re.compile(r"qabot:passages:(?P<key>[0-9a-f]{12})")
@@ -54,14 +58,24 @@ async def ask(
     """
 
     def run() -> Asked:
-        turns = store.conversation(follows, MAX_TURNS) if follows else ()
+        # The shared database being down costs a follow-up its context and the answer its
+        # buttons, but the question is still answered from the engine's cached build.
+        try:
+            turns = store.conversation(follows, MAX_TURNS) if follows else ()
+        except StateUnavailable as error:
+            log.warning("answering without the conversation: %s", error)
+            turns = ()
         context = Context(tuple(Turn(t.question, t.chunk_ids) for t in turns)) if turns else None
         answer = engine.answer(question.strip(), context)
         shown = answer.citations if answer.answered else answer.related[: render.RELATED_SHOWN]
         ids = tuple(c.chunk_id for c in shown)
-        key = store.remember(
-            answer.question, ids, answer.answered, place=place, parent=follows or ""
-        )
+        try:
+            key = store.remember(
+                answer.question, ids, answer.answered, place=place, parent=follows or ""
+            )
+        except StateUnavailable as error:
+            log.warning("an answer shown without its buttons: %s", error)
+            key = ""
         return Asked(answer, key)
 
     return await asyncio.get_running_loop().run_in_executor(pool, run)

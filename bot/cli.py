@@ -77,7 +77,18 @@ def _parser() -> argparse.ArgumentParser:
     add_docs_commands(commands, add_paths)
 
     run = commands.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
-    run.set_defaults(handler=lambda args: _bot("runner", "run_bot"))
+    run.add_argument(
+        "--shards",
+        metavar="IDS",
+        help="serve only these shards, e.g. 0-3 (QABOT_SHARDS); needs --shard-count",
+    )
+    run.add_argument(
+        "--shard-count",
+        type=int,
+        metavar="N",
+        help="how many shards the bot has in all, e.g. 16 (QABOT_SHARD_COUNT)",
+    )
+    run.set_defaults(handler=_run)
     demo = commands.add_parser(
         "demo", help="run the bot in a local simulated Discord, no token needed"
     )
@@ -191,6 +202,12 @@ def _chat(args: argparse.Namespace) -> int:
             print(format_answer(engine.answer(question)) + "\n")
         except QuestionError as error:
             print(f"error: {error}")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.runner import run_bot
+
+    return run_bot(shards=args.shards, shard_count=args.shard_count)
 
 
 def _bot(module: str, function: str) -> int:

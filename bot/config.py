@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from bot.shards import check_shards, parse_shards
 from index.errors import SettingsError
 from index.settings import (
     DEFAULT_DOTENV,
@@ -51,6 +52,13 @@ class Settings:
     library: LibrarySettings = LibrarySettings()
     dm_collection: str = ""  # QABOT_DM_COLLECTION: what DMs see when there is a data folder
     workers: int = DEFAULT_WORKERS  # QABOT_WORKERS: questions answered at once
+    # `qabot run --shards 0-3 --shard-count 16` (QABOT_SHARDS, QABOT_SHARD_COUNT): one worker
+    # over these shards only (bot/shards.py); None: one process for every server, as before.
+    shard_ids: tuple[int, ...] | None = None
+    shard_count: int | None = None
+
+    def __post_init__(self) -> None:
+        check_shards(self.shard_ids, self.shard_count)
 
     @property
     def corpus_dir(self) -> Path:
@@ -59,6 +67,10 @@ class Settings:
     @property
     def index_dir(self) -> Path:
         return self.engine.index_dir
+
+    @property
+    def sharded(self) -> bool:
+        return self.shard_ids is not None
 
     @property
     def data_dir(self) -> Path | None:
@@ -97,6 +109,7 @@ class Settings:
             message_content=values.get("QABOT_MESSAGE_CONTENT", "").strip().lower() not in _FALSE,
             dm_collection=values.get("QABOT_DM_COLLECTION", "").strip(),
             workers=whole_number("QABOT_WORKERS", values.get("QABOT_WORKERS"), DEFAULT_WORKERS),
+            **_shards(values, overrides),
         )
         return settings.with_overrides(**overrides)
 
@@ -113,6 +126,8 @@ class Settings:
         for key in ("channels", "ask_channels"):
             if key in given and isinstance(given[key], str):
                 given[key] = _split_list(given[key])  # type: ignore[arg-type]
+        if isinstance(given.get("shard_ids"), str):
+            given["shard_ids"] = parse_shards(given["shard_ids"])  # type: ignore[arg-type]
         engine = {key: given.pop(key) for key in list(given) if key in _ENGINE_FIELDS}
         if engine:
             given["engine"] = replace(self.engine, **engine)  # type: ignore[arg-type]
@@ -125,6 +140,25 @@ class Settings:
 def _split_list(raw: str) -> tuple[str, ...]:
     # "#ask-the-docs, 1234" -> ("ask-the-docs", "1234")
     return tuple(part.strip().lstrip("#") for part in raw.split(",") if part.strip())
+
+
+def _shards(values: Mapping[str, str], overrides: dict[str, object]) -> dict[str, object]:
+    """QABOT_SHARDS and QABOT_SHARD_COUNT, or the flags that win over them (taken out of
+    `overrides`), so that the two are checked together (Settings.__post_init__)."""
+    found: dict[str, object] = {}
+    ids, count = values.get("QABOT_SHARDS", "").strip(), values.get("QABOT_SHARD_COUNT", "")
+    if ids:
+        found["shard_ids"] = parse_shards(ids)
+    if count.strip():
+        found["shard_count"] = whole_number("QABOT_SHARD_COUNT", count, 1)
+    for key in ("shard_ids", "shard_count"):
+        if overrides.get(key) is not None:
+            found[key] = overrides.pop(key)
+    if isinstance(found.get("shard_ids"), str):
+        found["shard_ids"] = parse_shards(found["shard_ids"])  # type: ignore[arg-type]
+    elif found.get("shard_ids") is not None:
+        found["shard_ids"] = tuple(found["shard_ids"])  # type: ignore[arg-type]
+    return found
 
 
 def _cooldown(raw: str | None) -> float:

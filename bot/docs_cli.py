@@ -98,10 +98,10 @@ def _remove(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from index.library import intake
+    from index.library import layout
 
     collections, name, allow = _collection(args)
-    records = intake.listing(collections.paths(name))
+    records = layout.listing(collections.paths(name))
     if not records:
         print("no documents")
     for record in records:

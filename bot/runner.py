@@ -9,7 +9,7 @@ import sys
 import aiohttp
 import discord
 
-from bot.client import QABot
+from bot.client import QABot, make_bot
 from bot.config import Settings, SettingsError
 from index.errors import QabotError
 
@@ -27,10 +27,12 @@ NO_INTENT = (
 )
 
 
-def run_bot() -> int:
-    """Run until Ctrl-C. Returns 2 for a missing or rejected token, 1 for other failures."""
+def run_bot(shards: str | None = None, shard_count: int | None = None) -> int:
+    """Run until Ctrl-C. Returns 2 for a missing or rejected token or a bad setting, 1 for
+    other failures. `shards` ("0-3") and `shard_count` make this process a worker over those
+    shards only (`qabot run --shards 0-3 --shard-count 16`)."""
     try:
-        settings = Settings.from_env()
+        settings = Settings.from_env(shard_ids=shards, shard_count=shard_count)
     except SettingsError as error:
         return _fail(str(error), 2)
     if not settings.token:
@@ -39,7 +41,7 @@ def run_bot() -> int:
     if warning:
         print(f"qabot: {warning}", file=sys.stderr)
     try:
-        asyncio.run(_serve(QABot(settings), settings.token))
+        asyncio.run(_serve(make_bot(settings), settings.token))
     except discord.LoginFailure:
         return _fail(REJECTED, 2)
     except discord.PrivilegedIntentsRequired:

@@ -6,20 +6,23 @@ folder every server sees the default collection, as before collections existed.
 
 Everything a member can reach goes through here: questions, /quote and its autocomplete,
 /sources, the buttons, /feedback and /gaps. Each collection has its own feedback store, so
-votes, conversations and gaps never cross servers either.
+votes, conversations and gaps never cross servers either. The stores come from the shared state
+(index/state): SQLite files for one process, PostgreSQL for several workers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from pathlib import Path
 
 from bot.config import Settings
-from bot.feedback import FeedbackStore
+from bot.feedback import Feedback
+from index.blobs import open_blobs
 from index.engine import Engine
 from index.errors import QabotError
 from index.library.collections import DEFAULT, Collections
+from index.library.layout import collection_paths
+from index.state import open_state
 
 NO_DM_COLLECTION = "I don't answer in direct messages; ask me in a server channel."
 
@@ -30,7 +33,7 @@ class NoCollection(QabotError):
 
 class Scopes:
     def __init__(
-        self, collections: Collections, settings: Settings, default_feedback: FeedbackStore
+        self, collections: Collections, settings: Settings, default_feedback: Feedback
     ) -> None:
         self.collections = collections
         self.settings = settings
@@ -55,18 +58,40 @@ class Scopes:
         name = self.name(where)
         return await asyncio.to_thread(self.collections.engine, name)
 
-    def feedback(self, where: object) -> FeedbackStore:
+    def feedback(self, where: object) -> Feedback:
         return self.feedback_of(self.name(where))
 
-    def feedback_of(self, name: str) -> FeedbackStore:
+    def feedback_of(self, name: str) -> Feedback:
         """The collection's own store of answers, votes and opt-outs (made on first use)."""
         with self._lock:
             store = self._feedback.get(name)
             if store is None:
-                paths = self.collections.paths(name)
-                store = FeedbackStore(Path(paths.corpus_dir).parent / "feedback.sqlite3")
-                self._feedback[name] = store
+                store = self._feedback[name] = self.collections.state.feedback(name)
             return store
+
+
+def open_library(
+    settings: Settings, engine: Engine | None
+) -> tuple[Engine | None, Collections, Feedback]:
+    """The default engine (None with a data folder), the collections and the default
+    collection's feedback store, over the state and storage the settings name. Blocks: run it
+    in a thread. Raises StateUnavailable or StorageUnavailable when they can't be reached."""
+    library = settings.library
+    state = open_state(
+        library,
+        lambda name: collection_paths(name, library.data_dir, settings.engine),
+        settings.feedback_db,
+    )
+    blobs = open_blobs(library.storage_url)
+    one_collection = library.data_dir is None
+    if engine is None and one_collection and not state.shared:
+        engine = Engine.open(settings.engine)  # the corpus folder, as before collections
+    collections = Collections(
+        settings.engine, library, default_engine=engine, state=state, blobs=blobs
+    )
+    if engine is None and one_collection:  # built once, by whichever worker comes first
+        engine = collections.engine(DEFAULT, wait=True)
+    return engine, collections, state.feedback(DEFAULT)
 
 
 def _guild_id(where: object) -> int | None:

@@ -42,7 +42,8 @@ class AnswerButton(
 
 
 def answer_view(key: str) -> discord.ui.View:
+    """The answer's buttons; none when it could not be stored (the database was down)."""
     view = discord.ui.View(timeout=None)
-    for action in _BUTTONS:
+    for action in _BUTTONS if key else ():
         view.add_item(AnswerButton(action, key))
     return view

@@ -3,6 +3,9 @@
 Thread-safety: `answer` and the lookups read one immutable snapshot of the loaded index; `build`
 writes a new index on disk, swaps it in atomically and then replaces the snapshot, so questions
 asked during a build are answered from the old index. Only one build runs at a time.
+
+Longer than 300 lines because it is the whole facade: opening, answering, rebuilding, reloading a
+published build and the read-only lookups front ends make, each a few lines over the rooms below.
 """
 
 from __future__ import annotations
@@ -206,6 +209,19 @@ class Engine:
             return report
         finally:
             self._build_lock.release()
+
+    @property
+    def build_name(self) -> str:
+        """The name of the build being served (its folder in the index folder)."""
+        return self._index.folder.name
+
+    def reload(self) -> None:
+        """Serve the build the index folder's CURRENT names now (another worker published it and
+        it was downloaded there). Questions already running finish on the old build."""
+        with self._build_lock:
+            index = store.read_index(self.settings.index_dir)
+            store.check_model(index, self.embedder.weights_sha256, self.embedder.dim)
+            self._index = index
 
     # ---- lookups -----------------------------------------------------------------------
 

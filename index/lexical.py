@@ -120,7 +120,8 @@ class Bm25Index:
 
     @classmethod
     def load(cls, folder: Path) -> Bm25Index:
-        return cls(bm25s.BM25.load(str(folder), mmap=False, show_progress=False))
+        """Memory-mapped: workers on one machine share the postings through the page cache."""
+        return cls(bm25s.BM25.load(str(folder), mmap=True, show_progress=False))
 
     def save(self, folder: Path) -> None:
         self.retriever.save(str(folder), show_progress=False)

@@ -130,3 +130,16 @@ class IndexStatus:
     dtype: str
     built_at: str  # ISO 8601, UTC
     changed_since_build: tuple[str, ...]  # added, changed or removed files since the build
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """One document added to a collection, as documents.json keeps it."""
+
+    stored: str  # the file's name in the corpus folder
+    original: str  # the uploaded file's name, or the URL, for display
+    url: str = ""  # where it was fetched from; also its citation link
+    sha256: str = ""
+    etag: str = ""
+    last_modified: str = ""
+    added_at: str = ""

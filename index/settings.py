@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
@@ -97,6 +98,12 @@ class LibrarySettings:
     data_dir: Path | None = None  # QABOT_DATA_DIR: collections under it; none: the corpus folder
     collection_cache: int = DEFAULT_COLLECTION_CACHE  # QABOT_COLLECTION_CACHE: engines kept loaded
     fetch_allow: str = ""  # QABOT_FETCH_ALLOW: private hosts or CIDRs a URL may still reach
+    # QABOT_DATABASE_URL: shared state in PostgreSQL instead of SQLite files. repr=False: it may
+    # hold a password, and must never reach a log line.
+    database_url: str = field(default="", repr=False)
+    # QABOT_STORAGE_URL: s3://bucket/prefix, documents and builds in object storage (the
+    # endpoint and keys come from the usual AWS_* variables, read by the S3 client itself).
+    storage_url: str = ""
 
     @classmethod
     def from_env(
@@ -118,4 +125,49 @@ class LibrarySettings:
                 DEFAULT_COLLECTION_CACHE,
             ),
             fetch_allow=(values.get("QABOT_FETCH_ALLOW") or "").strip(),
+            database_url=database_url(values.get("QABOT_DATABASE_URL")),
+            storage_url=storage_url(
+                values.get("QABOT_STORAGE_URL"), values.get("QABOT_DATABASE_URL")
+            ),
         )
+
+    @property
+    def database_shown(self) -> str:
+        """The database URL for a log line or a message: host, port and name, never a password."""
+        return shown_url(self.database_url)
+
+
+def database_url(raw: str | None) -> str:
+    """A postgresql:// URL, or "" for the SQLite files of one process."""
+    raw = (raw or "").strip()
+    if raw and urlsplit(raw).scheme not in ("postgresql", "postgres"):
+        raise SettingsError(
+            f"QABOT_DATABASE_URL must be a postgresql:// URL, not {shown_url(raw)!r}"
+        )
+    return raw
+
+
+def storage_url(raw: str | None, database: str | None) -> str:
+    """An s3://bucket/prefix URL, or "" for documents and builds on this machine's disk only."""
+    raw = (raw or "").strip()
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    if parts.scheme != "s3" or not parts.netloc or parts.query or parts.fragment:
+        raise SettingsError(f"QABOT_STORAGE_URL must look like s3://bucket/prefix, not {raw!r}")
+    if not (database or "").strip():
+        raise SettingsError(
+            "QABOT_STORAGE_URL needs QABOT_DATABASE_URL too: which build each collection serves"
+            " and the lock that lets one build run at a time live in PostgreSQL"
+        )
+    return raw
+
+
+def shown_url(url: str) -> str:
+    """A URL with its user name and password left out."""
+    parts = urlsplit(url)
+    if parts.password is None and parts.username is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return parts._replace(netloc=netloc).geturl()

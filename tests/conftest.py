@@ -143,3 +143,34 @@ def open_engine(models):
         return _open_with(EngineSettings(corpus_dir=corpus, index_dir=index), models)
 
     return opener
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One PostgreSQL for the session (Debian's package, run as `nobody` when we are root)."""
+    from tests.services import postgres
+
+    with postgres() as server:
+        yield server
+
+
+@pytest.fixture
+def database_url(postgres_server) -> str:
+    """A fresh, empty database of the session's PostgreSQL, for one test."""
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server.url, autocommit=True) as db:
+        db.execute(f"CREATE DATABASE {name}")
+    return postgres_server.url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """One SeaweedFS S3 gateway for the session (`weed server -s3` on loopback ports)."""
+    from tests.services import seaweedfs
+
+    with seaweedfs() as server:
+        yield server

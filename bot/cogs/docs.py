@@ -120,8 +120,8 @@ class Docs(commands.GroupCog, group_name="docs"):
     ) -> list[app_commands.Choice[str]]:
         if not checks.is_moderator(interaction.user, self.bot.settings):
             return []
-        paths = self.bot.collections.paths(self.bot.scopes.name(interaction))
-        records = await asyncio.to_thread(intake.listing, paths)
+        name = self.bot.scopes.name(interaction)
+        records = await asyncio.to_thread(self.bot.collections.documents, name)
         wanted = current.strip().lower()
         return [
             app_commands.Choice(name=limits.shorten(shown_plain(r), limits.CHOICE), value=r.stored)
@@ -138,7 +138,11 @@ class Docs(commands.GroupCog, group_name="docs"):
     ) -> None:
         """List the documents of this server's collection, with where each came from."""
         name = self.bot.scopes.name(interaction)
-        records = await asyncio.to_thread(intake.listing, self.bot.collections.paths(name))
+        try:
+            records = await asyncio.to_thread(self.bot.collections.documents, name)
+        except QabotError as error:  # the shared database is down
+            await interaction.response.send_message(render.content(say(error)), ephemeral=True)
+            return
         embed = render_library.documents_embed(describe(name), records, page)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 

@@ -5,37 +5,53 @@ of QABOT_COLLECTION_CACHE; an evicted one reloads on its next question. All of t
 models handed in (index.runtime): questions go through the build embedder, and the reader is the
 one the default collection loaded. Each collection has its own change lock: while one collection
 is changed or rebuilt, a change to it is refused (CollectionBusy), and the others carry on.
+
+With shared state (QABOT_DATABASE_URL, index/state) that lock holds across every worker, and a
+change or build is published (index/library/shared.py): documents and builds go to object storage
+(QABOT_STORAGE_URL), the collection's pointer moves, and every worker serving the collection
+downloads the new build and reloads between questions. If the database or the store can't be
+reached, a collection already in the local cache goes on serving.
+
+Longer than 300 lines because the engine cache and its sync with shared state are one job
+today; moving the sync (waiting for, downloading and publishing builds) into
+index/library/shared.py would bring it under.
 """
 
 from __future__ import annotations
 
+import logging
 import shutil
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 from index import runtime
+from index.blobs import Blobs, StorageUnavailable, open_blobs
 from index.build.ingest import list_corpus
 from index.build.rebuild import Progress, rebuild
 from index.engine import Engine
-from index.errors import BuildInProgress, IndexMissing, QabotError
+from index.errors import BuildInProgress, IndexCorrupt, IndexMissing, QabotError
+from index.library import layout, shared
 from index.library.layout import (
     DEFAULT,
     CollectionError,
     CollectionPaths,
-    bindings_path,
     check_name,
     collection_paths,
     guild_collection,
-    read_bindings,
-    write_json,
 )
-from index.models import BuildReport
+from index.models import BuildReport, DocumentRecord
 from index.runtime import Models
 from index.settings import EngineSettings, LibrarySettings
+from index.state import State, StateUnavailable, open_state
+
+log = logging.getLogger("qabot.library")
+WAIT_FOR_BUILD_S = 600.0  # how long a worker starting waits for another's build of a collection
+RETRY_STATE_S = 15.0  # after the shared database failed, serve from the cache this long
 
 
 class EmptyCollection(QabotError):
@@ -64,6 +80,8 @@ class Collections:
         models: Models | None = None,
         *,
         default_engine: Engine | None = None,
+        state: State | None = None,
+        blobs: Blobs | None = None,
     ) -> None:
         library = library or LibrarySettings()
         self.settings = settings
@@ -78,6 +96,13 @@ class Collections:
         self._lock = threading.Lock()  # guards the cache and the lock tables
         self._loading: dict[str, threading.Lock] = {}
         self._changing: dict[str, threading.Lock] = {}
+        self.state = state or open_state(
+            library, self.paths, settings.index_dir.parent / "feedback.sqlite3"
+        )
+        self.blobs = blobs if state is not None else open_blobs(library.storage_url)
+        self._warned: dict[str, float] = {}
+        self._down_until = 0.0  # the shared database failed: don't ask it again before this
+        self._bindings: dict[int, dict[str, str]] = {}  # the last read, for when the state is down
 
     # ---- names and folders ----------------------------------------------------------------
 
@@ -102,23 +127,35 @@ class Collections:
     # ---- channel bindings -----------------------------------------------------------------
 
     def bindings(self, guild_id: int) -> dict[str, str]:
-        """channel id -> collection name, for one server."""
-        return read_bindings(self._data_dir("binding channels"), guild_id)
+        """channel id -> collection name, for one server; the last ones read while the shared
+        database can't be reached (none read yet: every channel uses the server's own)."""
+        self._data_dir("binding channels")
+        try:
+            if self._state_down():
+                return self._bindings.get(guild_id, {})
+            found = self.state.bindings(guild_id)
+        except StateUnavailable as error:
+            self._warn(f"guild/{guild_id}", error)
+            return self._bindings.get(guild_id, {})
+        self._bindings[guild_id] = found
+        return found
 
     def bind(self, guild_id: int, channel_id: int, name: str | None) -> str:
         """Bind a channel to one of the server's named collections (None: its own again)."""
-        bindings = self.bindings(guild_id)
-        if name:
-            bindings[str(channel_id)] = check_name(name)
-        else:
-            bindings.pop(str(channel_id), None)
-        write_json(bindings_path(self._data_dir("binding channels"), guild_id), bindings)
+        self._data_dir("binding channels")
+        self.state.bind(guild_id, channel_id, check_name(name) if name else None)
         return guild_collection(guild_id, name)
 
     def _data_dir(self, what: str) -> Path:
         if self.data_dir is None:
             raise CollectionError(f"{what} needs a data folder: set QABOT_DATA_DIR")
         return self.data_dir
+
+    def documents(self, name: str) -> list[DocumentRecord]:
+        """The collection's documents: the shared registry's, or the corpus folder's."""
+        if self._syncs(name):
+            return self.state.records(name)
+        return layout.listing(self.paths(name))
 
     # ---- engines --------------------------------------------------------------------------
 
@@ -127,31 +164,41 @@ class Collections:
         with self._lock:
             return [*self._pinned, *self._engines]
 
-    def engine(self, name: str) -> Engine:
-        """The collection's engine, loading it (and building a first index) when needed.
+    def engine(self, name: str, *, wait: bool = False) -> Engine:
+        """The collection's engine, loading it (and building a first index) when needed; with
+        shared state, moved to the collection's published build when another worker moved it.
 
         Raises EmptyCollection when it holds no document, CollectionError for a bad name.
+        `wait`: while another worker builds it, wait for that build instead of refusing.
         """
         with self._lock:
-            if name in self._pinned:
-                return self._pinned[name]
+            cached = self._pinned.get(name) or self._engines.get(name)
             if name in self._engines:
                 self._engines.move_to_end(name)
-                return self._engines[name]
             loading = self._loading.setdefault(name, threading.Lock())
+        if cached is not None:
+            return self._current(name, cached) if self.state.shared else cached
         with loading:  # one load per collection at a time; others load in parallel
             with self._lock:
                 if name in self._engines:
                     return self._engines[name]
-            engine = self._open(name)
-            with self._lock:
-                self._engines[name] = engine
-                while len(self._engines) > self.cache_size:
-                    self._engines.popitem(last=False)
+            engine = self._open(name, wait)
+            self._keep(name, engine)
             return engine
 
-    def _open(self, name: str) -> Engine:
+    def _keep(self, name: str, engine: Engine) -> None:
+        with self._lock:
+            if name in self._pinned:
+                return
+            self._engines[name] = engine
+            self._engines.move_to_end(name)
+            while len(self._engines) > self.cache_size:
+                self._engines.popitem(last=False)
+
+    def _open(self, name: str, wait: bool) -> Engine:
         paths = self.paths(name)
+        if self.state.shared:
+            return self._open_shared(name, paths, wait)
         engine = self._try_open(paths)
         if engine is not None:
             return engine
@@ -161,6 +208,75 @@ class Collections:
             self.rebuild(name)
         with self._lock:
             return self._engines.get(name) or self._pinned[name]
+
+    def _open_shared(self, name: str, paths: CollectionPaths, wait: bool) -> Engine:
+        """The published build (downloaded when not cached here), or a first build of it."""
+        deadline = time.monotonic() + (WAIT_FOR_BUILD_S if wait else 0)
+        while True:
+            try:
+                published = self.state.published(name)
+            except StateUnavailable as error:  # serve the local cache while the database is down
+                engine = self._try_open(paths)
+                if engine is None:
+                    raise
+                self._warn(name, error)
+                return engine
+            if published == shared.NO_BUILD:
+                raise EmptyCollection(name)
+            if published is not None and shared.fetch_build(
+                self.blobs, name, paths.index_dir, published
+            ):
+                return self._engine_over(paths)
+            if not self._has_shared_documents(name, paths):
+                raise EmptyCollection(name)
+            try:
+                with self.changing(name):
+                    self.rebuild(name)
+                with self._lock:
+                    return self._engines.get(name) or self._pinned[name]
+            except CollectionBusy:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1.0)  # another worker is building it: wait for its build
+
+    def _current(self, name: str, engine: Engine) -> Engine:
+        """The engine, moved to the collection's published build when that moved. A database or
+        store that can't be reached is logged, and the cached build goes on serving."""
+        if self._state_down():
+            return engine
+        try:
+            published = self.state.published(name)
+            if published is None or published == engine.build_name:
+                return engine
+            if published == shared.NO_BUILD:
+                self.forget(name)
+                raise EmptyCollection(name)
+            with self._lock:
+                loading = self._loading.setdefault(name, threading.Lock())
+            if not loading.acquire(blocking=False):
+                return engine  # another question is moving it; this one uses the old build
+            try:
+                if shared.fetch_build(self.blobs, name, engine.settings.index_dir, published):
+                    engine.reload()
+                    log.info("%s now serves build %s", name, published)
+            finally:
+                loading.release()
+        except (StateUnavailable, StorageUnavailable, IndexCorrupt) as error:
+            self._warn(name, error)
+        return engine
+
+    def _state_down(self) -> bool:
+        """For a while after the shared database failed, questions don't wait for it again."""
+        return time.monotonic() < self._down_until
+
+    def _warn(self, name: str, error: Exception) -> None:
+        """One log line a minute per collection while shared state or storage is unreachable."""
+        now = time.monotonic()
+        if isinstance(error, StateUnavailable):
+            self._down_until = now + RETRY_STATE_S
+        if now - self._warned.get(name, -60.0) >= 60.0:
+            self._warned[name] = now
+            log.warning("%s: serving the cached build: %s", name, error)
 
     def _settings_for(self, paths: CollectionPaths) -> EngineSettings:
         return replace(self.settings, corpus_dir=paths.corpus_dir, index_dir=paths.index_dir)
@@ -173,9 +289,13 @@ class Collections:
             return None
 
     def _engine_over(self, paths: CollectionPaths) -> Engine:
-        """Questions through the shared build model; the reader is the shared one."""
+        """Questions through the shared build model; the reader is the shared one. The default
+        collection serves from exports like a lone engine (written here when missing)."""
         settings = self._settings_for(paths)
-        return Engine.open(settings, self.models, build_if_missing=False, exports=False)
+        exports = paths.name == DEFAULT and self.models.exports
+        if exports and not (paths.index_dir / "models").is_dir():
+            self.models.export(paths.index_dir)
+        return Engine.open(settings, self.models, build_if_missing=False, exports=exports)
 
     def forget(self, name: str) -> None:
         """Drop a collection's engine from memory (it reloads on its next use)."""
@@ -191,26 +311,52 @@ class Collections:
 
     @contextmanager
     def changing(self, name: str) -> Iterator[CollectionPaths]:
-        """Hold the collection's change lock; raises BuildInProgress when it is already held."""
+        """Hold the collection's change lock (across every worker with shared state) and, when
+        it is shared, its documents as the registry has them; what the change left in the corpus
+        folder is stored on leaving. Raises CollectionBusy when the lock is already held."""
         with self._lock:
             lock = self._changing.setdefault(name, threading.Lock())
         if not lock.acquire(blocking=False):
             raise CollectionBusy(name)
         try:
-            yield self.paths(name)
+            with ExitStack() as held:
+                try:
+                    held.enter_context(self.state.hold(name))
+                except BuildInProgress:
+                    raise CollectionBusy(name) from None
+                paths = self.paths(name)
+                if self._syncs(name):
+                    shared.pull_documents(self.state, self.blobs, name, paths)
+                yield paths
+                if self._syncs(name):
+                    shared.push_documents(self.state, self.blobs, name, paths)
         finally:
             lock.release()
+
+    def _syncs(self, name: str) -> bool:
+        """Documents are shared for every collection but the default (its folder is local)."""
+        return self.state.shared and name != DEFAULT
+
+    def _has_shared_documents(self, name: str, paths: CollectionPaths) -> bool:
+        if name == DEFAULT:
+            return _has_documents(paths.corpus_dir)
+        return bool(self.state.records(name))
 
     def rebuild(self, name: str, progress: Progress | None = None) -> BuildReport | None:
         """Incremental build of this collection only; the caller holds its change lock.
 
         Returns the BuildReport, or None when a collection under the data folder is now empty
         (its index is then removed, so nothing of the removed documents can be quoted). The
-        default collection reports an empty corpus folder as an error, as it always has.
+        default collection reports an empty corpus folder as an error, as it always has. With
+        shared state, the documents are stored first and the build is published after.
         """
         paths = self.paths(name)
+        if self._syncs(name):
+            shared.push_documents(self.state, self.blobs, name, paths)
         if name != DEFAULT and not _has_documents(paths.corpus_dir):
             self._drop_index(name, paths)
+            if self.state.shared:
+                shared.unpublish(self.state, name)
             return None
         with self._lock:
             engine = self._pinned.get(name) or self._engines.get(name)
@@ -223,12 +369,9 @@ class Collections:
             engine = self._engine_over(paths)
         else:
             report = engine.build(progress)
-        with self._lock:
-            if name not in self._pinned:
-                self._engines[name] = engine
-                self._engines.move_to_end(name)
-                while len(self._engines) > self.cache_size:
-                    self._engines.popitem(last=False)
+        if self.state.shared:
+            shared.publish_build(self.state, self.blobs, name, paths.index_dir)
+        self._keep(name, engine)
         return report
 
     def _drop_index(self, name: str, paths: CollectionPaths) -> None:

@@ -12,12 +12,11 @@ the document's citation link. A refusal raises IntakeError and leaves nothing on
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import tempfile
 import unicodedata
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,7 +24,8 @@ from urllib.parse import urlsplit
 from index.build.ingest import FORMATS, MAX_FILE_BYTES, CorpusFile, read_documents
 from index.errors import QabotError
 from index.library.fetch import Fetched
-from index.library.layout import CollectionPaths, write_json
+from index.library.layout import CollectionPaths, listing, read_records, write_records
+from index.models import DocumentRecord
 
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 MAX_NAME_CHARS = 200
@@ -36,19 +36,6 @@ _SLUG = re.compile(r"[^a-z0-9]+")
 
 class IntakeError(QabotError):
     """A document that can't be taken in; the message says why, in one line."""
-
-
-@dataclass(frozen=True)
-class DocumentRecord:
-    """One document added to a collection, as documents.json keeps it."""
-
-    stored: str  # the file's name in the corpus folder
-    original: str  # the uploaded file's name, or the URL, for display
-    url: str = ""  # where it was fetched from; also its citation link
-    sha256: str = ""
-    etag: str = ""
-    last_modified: str = ""
-    added_at: str = ""
 
 
 # ---- checks -----------------------------------------------------------------------------
@@ -120,32 +107,6 @@ def _url_stem(url: str) -> str:
 
 
 # ---- the collection's records ----------------------------------------------------------
-
-
-def read_records(paths: CollectionPaths) -> list[DocumentRecord]:
-    try:
-        data = json.loads(paths.records.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return []
-    except (OSError, ValueError) as error:
-        raise QabotError(f"{paths.records} can't be read ({error})") from error
-    return [DocumentRecord(**item) for item in data.get("documents", [])]
-
-
-def write_records(paths: CollectionPaths, records: list[DocumentRecord]) -> None:
-    write_json(paths.records, {"documents": [asdict(r) for r in records]})
-
-
-def listing(paths: CollectionPaths) -> list[DocumentRecord]:
-    """Every document of the collection: those added here with their records, the others
-    (put in the folder by hand) under their own name."""
-    records = {r.stored: r for r in read_records(paths)}
-    files = sorted(
-        p.relative_to(paths.corpus_dir).as_posix()
-        for p in (paths.corpus_dir.rglob("*") if paths.corpus_dir.exists() else ())
-        if p.is_file() and not p.name.startswith(".")
-    )
-    return [records.get(name) or DocumentRecord(name, name) for name in files]
 
 
 # ---- changes ---------------------------------------------------------------------------

@@ -18,10 +18,11 @@ import json
 import os
 import re
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from index.errors import QabotError
+from index.models import DocumentRecord
 from index.settings import EngineSettings, LibrarySettings
 
 DEFAULT = "default"
@@ -126,3 +127,29 @@ def write_json(path: Path, data: object) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def read_records(paths: CollectionPaths) -> list[DocumentRecord]:
+    try:
+        data = json.loads(paths.records.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError) as error:
+        raise QabotError(f"{paths.records} can't be read ({error})") from error
+    return [DocumentRecord(**item) for item in data.get("documents", [])]
+
+
+def write_records(paths: CollectionPaths, records: list[DocumentRecord]) -> None:
+    write_json(paths.records, {"documents": [asdict(r) for r in records]})
+
+
+def listing(paths: CollectionPaths) -> list[DocumentRecord]:
+    """Every document of the collection: those added here with their records, the others
+    (put in the folder by hand) under their own name."""
+    records = {r.stored: r for r in read_records(paths)}
+    files = sorted(
+        p.relative_to(paths.corpus_dir).as_posix()
+        for p in (paths.corpus_dir.rglob("*") if paths.corpus_dir.exists() else ())
+        if p.is_file() and not p.name.startswith(".")
+    )
+    return [records.get(name) or DocumentRecord(name, name) for name in files]
