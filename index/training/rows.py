@@ -40,6 +40,7 @@ class Rows:
     answerable: np.ndarray  # per question
     document: np.ndarray  # per question: its gold document (the CV group)
     corpus: np.ndarray  # per question: the set it comes from
+    kind: np.ndarray | None = None  # per question, where known: see collect_held_out
 
     @classmethod
     def join(cls, parts: list[Rows]) -> Rows:
@@ -51,7 +52,14 @@ class Rows:
             np.concatenate([p.answerable for p in parts]),
             np.concatenate([p.document for p in parts]),
             np.concatenate([p.corpus for p in parts]),
+            np.concatenate([_kinds(p) for p in parts]),
         )
+
+
+def _kinds(rows: Rows) -> np.ndarray:
+    if rows.kind is not None:
+        return rows.kind
+    return np.where(rows.answerable, "asked", "adversarial")
 
 
 def collect(folder: Path, index_dir: Path) -> Rows:
@@ -77,17 +85,19 @@ def collect(folder: Path, index_dir: Path) -> Rows:
 
 
 def collect_held_out(folder: Path, index_dir: Path, limit: int | None = None) -> Rows:
-    """An answerable set the shipped reader never saw, each question asked of its corpus, of the
-    corpus without its own document, and (in documents of several paragraphs) without its own
-    paragraph: the document is on the topic, but may not hold the answer any more. That one
-    stays answerable when a gold answer is in another paragraph of the document."""
+    """A set read with the shipped reader, each question asked of its corpus and, when it is
+    answerable, again without its own document (off-topic) and, in documents of several
+    paragraphs, without its own paragraph (a near miss: the document is on the topic but may not
+    hold the answer any more; it stays answerable when another paragraph holds a gold answer).
+    Every question's kind is in `kind`: asked, adversarial (unanswerable as written), off-topic
+    or near-miss."""
     asked, index, models = ask_all(folder, index_dir, limit=limit)
     reader = models.reader(index_dir)
     paragraphs = _paragraphs(folder / "corpus", {str(a.record.get("doc")) for a in asked})
     variants: list[tuple[Asked, bool, tuple[str, int | None] | None]] = [
-        (a, True, None) for a in asked
+        (a, bool(a.record["answerable"]), None) for a in asked
     ]
-    for a in asked:
+    for a in (a for a in asked if a.record["answerable"]):
         doc = str(a.record.get("doc"))
         variants.append((a, False, (doc, None)))
         if len(paragraphs[doc]) > 1:
@@ -111,7 +121,15 @@ def collect_held_out(folder: Path, index_dir: Path, limit: int | None = None) ->
         for a in questions
     ]
     answerable = [can for _, can, _ in variants]
-    return _rows(questions, margins, answerable, index.bm25.idf, folder.name)
+    rows = _rows(questions, margins, answerable, index.bm25.idf, folder.name)
+    rows.kind = np.asarray([_kind(a, place) for a, _, place in variants])
+    return rows
+
+
+def _kind(asked: Asked, place: tuple[str, int | None] | None) -> str:
+    if place is None:
+        return "asked" if asked.record["answerable"] else "adversarial"
+    return "off-topic" if place[1] is None else "near-miss"
 
 
 def _paragraphs(corpus: Path, docs: set[str]) -> dict[str, list[str]]:
