@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
+from index.engine import Engine
 from index.query.context import MAX_TURNS, Context, Turn, with_context
 
 FOLLOWUPS = Path(__file__).parent / "data" / "followups.jsonl"
@@ -15,11 +17,19 @@ def shown(answer) -> tuple[str, ...]:
 
 
 def test_a_follow_up_finds_what_the_previous_question_was_about(article_engine) -> None:
-    first = article_engine.answer("Who announced the joint force headquarters?")
-    alone = article_engine.answer("Where did they meet?")
+    # A bar the question alone doesn't reach (it names no one), so the follow-up path runs.
+    engine = Engine(
+        replace(article_engine.settings, abstain="0.3"),
+        article_engine.models,
+        article_engine.embedder,
+        article_engine._index,
+        exports=False,
+    )
+    first = engine.answer("Who announced the joint force headquarters?")
+    alone = engine.answer("Where did they meet?")
     context = Context((Turn(first.question, shown(first)),))
-    followed = article_engine.answer("Where did they meet?", context)
-    assert "meeting in Tokyo" not in alone.answer
+    followed = engine.answer("Where did they meet?", context)
+    assert not alone.answered
     assert followed.answered and "At a meeting in Tokyo on July 28" in followed.answer
     assert followed.question == "Where did they meet?"  # the member's words, not the search text
 
