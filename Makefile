@@ -49,6 +49,8 @@ eval: $(STAMP)
 fit: $(STAMP)
 	$(BIN)/python -m index.training.reader_train ../shared/eval/squad2-dev-half
 	$(BIN)/python -m index.training.fit ../shared/eval/squad2-dev-half
+	$(BIN)/python -m index.training.levels ../shared/eval/squad2-dev-half \
+		../shared/train/squadshifts_amazon ../shared/train/squadshifts_new_wiki
 
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'
