@@ -150,34 +150,51 @@ def seaweedfs() -> Iterator[S3]:
         "actions": ["Admin", "Read", "Write", "List", "Tagging"],
     }
     config.write_text(json.dumps({"identities": [identity]}))
-    ports = {name: _free_grpc_pair() for name in ("master", "volume", "filer", "s3")}
-    command = [
-        weed(),
-        "server",
-        f"-dir={folder}",
-        "-ip=127.0.0.1",
-        "-ip.bind=127.0.0.1",
-        "-s3",
-        f"-s3.config={config}",
-        "-master.volumeSizeLimitMB=64",
-        "-volume.max=20",
-        "-metricsPort=0",
-        "-s3.port.iceberg=0",  # no Iceberg catalog or Lance listener: they'd take fixed ports
-        "-s3.port.lance=0",
-    ]
-    for name, (port, grpc) in ports.items():
-        command += [f"-{name}.port={port}", f"-{name}.port.grpc={grpc}"]
-    log = (folder / "weed.log").open("wb")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=folder)
-    s3 = S3(f"http://127.0.0.1:{ports['s3'][0]}", ports["s3"][0], process)
+    process, port = _start_weed(folder, config)
+    s3 = S3(f"http://127.0.0.1:{port}", port, process)
     try:
-        wait_for_port(s3.port, 60, process)
         _make_bucket(s3, "qabot")
         yield s3
     finally:
         s3.stop()
-        log.close()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _start_weed(folder: Path, config: Path, attempts: int = 3) -> tuple[subprocess.Popen, int]:
+    """Start the server on eight free ports; again on new ones when another process took one
+    of them between our probe and its bind (it then exits at once, with its log as the reason)."""
+    for attempt in range(attempts):
+        ports = {name: _free_grpc_pair() for name in ("master", "volume", "filer", "s3")}
+        command = [
+            weed(),
+            "server",
+            f"-dir={folder}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            "-s3",
+            f"-s3.config={config}",
+            "-master.volumeSizeLimitMB=64",
+            "-volume.max=20",
+            "-metricsPort=0",
+            "-s3.port.iceberg=0",  # no Iceberg catalog or Lance listener: they'd take fixed ports
+            "-s3.port.lance=0",
+        ]
+        for name, (port, grpc) in ports.items():
+            command += [f"-{name}.port={port}", f"-{name}.port.grpc={grpc}"]
+        log_path = folder / f"weed-{attempt}.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=folder)
+        try:
+            wait_for_port(ports["s3"][0], 60, process)
+            return process, ports["s3"][0]
+        except RuntimeError:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+            if attempt == attempts - 1:
+                tail = log_path.read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"weed server didn't start:\n{tail}") from None
+    raise AssertionError("unreachable")
 
 
 def _free_grpc_pair() -> tuple[int, int]:

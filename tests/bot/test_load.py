@@ -19,7 +19,7 @@ MEMBERS = 50
 
 @pytest.fixture
 def bot_engine(own_engine: Engine) -> Engine:
-    grow_corpus(own_engine.settings.corpus_dir, files=24)  # a rebuild outlasting the burst
+    grow_corpus(own_engine.settings.corpus_dir, files=72)  # a rebuild outlasting the burst
     return own_engine
 
 
