@@ -34,8 +34,11 @@ from index.state.records import (
     QuestionVotes,
     StateUnavailable,
     Vote,
+    answer_of,
     now,
     salted,
+    vote_of,
+    vote_row,
 )
 from index.state.schema import migrate
 
@@ -245,7 +248,7 @@ class PostgresFeedback:
             if not rows:
                 break
             question, chunk_ids, answered, parent = rows[0]
-            found.append(AnswerRecord(key, question, tuple(json.loads(chunk_ids)), answered))
+            found.append(answer_of(key, question, chunk_ids, answered))
             key = parent
         return tuple(reversed(found))
 
@@ -257,7 +260,7 @@ class PostgresFeedback:
         if not rows:
             return None
         question, chunk_ids, answered = rows[0]
-        return AnswerRecord(key, question, tuple(json.loads(chunk_ids)), answered)
+        return answer_of(key, question, chunk_ids, answered)
 
     def user_hash(self, user_id: int) -> str:
         return salted(self._salt, user_id)
@@ -270,14 +273,7 @@ class PostgresFeedback:
             "INSERT INTO votes VALUES (%s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (collection, answer_key, user_hash)"
             " DO UPDATE SET vote = EXCLUDED.vote, voted_at = EXCLUDED.voted_at",
-            (
-                key,
-                record.question,
-                json.dumps(list(record.chunk_ids)),
-                self.user_hash(user_id),
-                1 if vote > 0 else -1,
-                now(),
-            ),
+            vote_row(key, record, self.user_hash(user_id), vote),
         )
         return record
 
@@ -286,7 +282,7 @@ class PostgresFeedback:
             "SELECT answer_key, question, chunk_ids, user_hash, vote, voted_at FROM votes"
             " WHERE collection = %s ORDER BY voted_at"
         )
-        return [Vote(r[0], r[1], tuple(json.loads(r[2])), r[3], r[4], r[5]) for r in rows]
+        return [vote_of(r) for r in rows]
 
     def summary(self, worst: int = 5) -> FeedbackSummary:
         [(answers, up, down, voters)] = self._all(

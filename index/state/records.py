@@ -7,6 +7,7 @@ implement `Feedback` and return these dataclasses, so the bot never knows which 
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -97,3 +98,20 @@ def salted(salt: str, user_id: int) -> str:
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# The row codec both stores share: chunk ids are kept as a JSON list, a vote as +1 or -1.
+
+
+def answer_of(key: str, question: str, chunk_ids: str, answered: object) -> AnswerRecord:
+    return AnswerRecord(key, question, tuple(json.loads(chunk_ids)), bool(answered))
+
+
+def vote_row(key: str, record: AnswerRecord, user_hash: str, vote: int) -> tuple:
+    """The votes row for a member's vote on an answer (the store adds its own key columns)."""
+    chunk_ids = json.dumps(list(record.chunk_ids))
+    return (key, record.question, chunk_ids, user_hash, 1 if vote > 0 else -1, now())
+
+
+def vote_of(row: tuple) -> Vote:
+    return Vote(row[0], row[1], tuple(json.loads(row[2])), row[3], row[4], row[5])

@@ -37,8 +37,11 @@ from index.state.records import (
     GapQuestion,
     QuestionVotes,
     Vote,
+    answer_of,
     now,
     salted,
+    vote_of,
+    vote_row,
 )
 
 _SCHEMA = """
@@ -121,7 +124,7 @@ class FeedbackStore:
                 ).fetchone()
                 if row is None:
                     break
-                found.append(AnswerRecord(key, row[0], tuple(json.loads(row[1])), bool(row[2])))
+                found.append(answer_of(key, row[0], row[1], row[2]))
                 key = row[3]
         return tuple(reversed(found))
 
@@ -132,7 +135,7 @@ class FeedbackStore:
             ).fetchone()
         if row is None:
             return None
-        return AnswerRecord(key, row[0], tuple(json.loads(row[1])), bool(row[2]))
+        return answer_of(key, row[0], row[1], row[2])
 
     def user_hash(self, user_id: int) -> str:
         return salted(self._salt, user_id)
@@ -145,21 +148,14 @@ class FeedbackStore:
         with self._db() as db:
             db.execute(
                 "INSERT OR REPLACE INTO votes VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    key,
-                    record.question,
-                    json.dumps(list(record.chunk_ids)),
-                    self.user_hash(user_id),
-                    1 if vote > 0 else -1,
-                    now(),
-                ),
+                vote_row(key, record, self.user_hash(user_id), vote),
             )
         return record
 
     def votes(self) -> list[Vote]:
         with self._db() as db:
             rows = db.execute("SELECT * FROM votes ORDER BY voted_at").fetchall()
-        return [Vote(r[0], r[1], tuple(json.loads(r[2])), r[3], r[4], r[5]) for r in rows]
+        return [vote_of(r) for r in rows]
 
     def summary(self, worst: int = 5) -> FeedbackSummary:
         with self._db() as db:
