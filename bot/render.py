@@ -12,9 +12,11 @@ from bot import limits
 from bot.citations import citation_line, in_reading_order, link, sources_text, with_link
 from index.models import Answer, Citation
 from index.query.answer import NOT_FOUND
+from index.query.answer import NOT_SURE as NOT_SURE_TEXT
 
 ANSWERED = discord.Colour(0x3BA55D)
 ABSTAINED = discord.Colour(0x99AAB5)
+NOT_SURE = discord.Colour(0xFAA61A)  # not answered, with the closest sentence shown
 QUOTED = discord.Colour(0x5865F2)
 FAILED = discord.Colour(0xED4245)
 RELATED_SHOWN = 3  # related passages listed when the documents don't answer
@@ -25,6 +27,7 @@ TITLE_CHARS = 100  # of the document title in that line
 PAGE_CHARS = 3800  # passage text per "Show passages" embed, before escaping
 
 NOT_ANSWERED = NOT_FOUND
+CLOSEST_HEAD = f"{NOT_SURE_TEXT} This sentence comes closest; check it before relying on it:"
 
 
 def content(text: str) -> str:
@@ -70,6 +73,11 @@ def answer_embed(answer: Answer) -> discord.Embed:
         blocks = [(c, c.quote) for c in shown]
         head = ""
         footer = f"Answered in {took(answer.took_ms)} · every quote is verbatim from the documents"
+    elif answer.closest:
+        embed = discord.Embed(title=title, colour=NOT_SURE)
+        blocks = [(answer.related[0], answer.related[0].quote)]
+        head = CLOSEST_HEAD
+        footer = f"Searched in {took(answer.took_ms)} · a verbatim sentence, not a confirmed answer"
     else:
         embed = discord.Embed(title=title, colour=ABSTAINED)
         closest = sorted(answer.related[:RELATED_SHOWN], key=lambda c: (c.doc, c.start))

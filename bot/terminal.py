@@ -21,9 +21,17 @@ def format_citation(citation: Citation, quote: str) -> str:
 def format_answer(answer: Answer) -> str:
     """Each quote once, in reading order, followed by its [n] citation line (as in the JSON)."""
     parts = [] if answer.answered else [answer.answer]
-    if not answer.answered and answer.related:
-        parts.append("Closest passages:")
-    for c in in_reading_order(answer):
+    if answer.closest:
+        parts.append("The sentence that comes closest (it may not answer the question):")
+        parts.append(format_citation(answer.related[0], answer.related[0].quote))
+        if len(answer.related) > 1:
+            parts.append("Other close passages:")
+        shown = answer.related[1:]
+    else:
+        if not answer.answered and answer.related:
+            parts.append("Closest passages:")
+        shown = in_reading_order(answer)
+    for c in shown:
         parts.append(format_citation(c, c.quote if answer.answered else c.passage))
     parts.append(f"({answer.took_ms:.0f} ms)")
     return "\n".join(parts)

@@ -90,6 +90,9 @@ class Answer:
     related: tuple[Citation, ...]
     took_ms: float
     confidence: float = 0.0  # the answer model's probability that the best sentence answers
+    # Not answered, yet one sentence came near (the middle outcome): that sentence, verbatim, with
+    # the [1] of its citation (related[0], which quotes it). Shown as possibly not answering.
+    closest: str = ""
 
 
 @dataclass(frozen=True)

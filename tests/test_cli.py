@@ -45,6 +45,7 @@ def test_ask_json_has_the_documented_shape(capsys, paths):
         "related",
         "took_ms",
         "confidence",
+        "closest",
     ]
     citation = answer["citations"][0]
     assert list(citation) == [

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from index.engine import Engine
 from index.errors import QuestionError
+from index.query.answer import NOT_FOUND, NOT_SURE
 from tests.conftest import ARTICLE
 
 
@@ -49,6 +52,32 @@ def test_abstains_when_the_documents_do_not_say(article_engine, question):
     answer = article_engine.answer(question)
     assert not answer.answered and answer.citations == ()
     assert answer.related and "don't answer" in answer.answer
+
+
+def test_a_sentence_that_comes_near_is_shown_as_closest_never_as_an_answer(article_engine, models):
+    question = "What did the Russian official attribute the downgrading to?"
+    sure = article_engine.answer(question)
+    assert sure.answered and "attributed this downgrading" in sure.answer
+    # The same question with the bar above its probability: the middle outcome.
+    settings = replace(article_engine.settings, abstain="0.999")
+    near = Engine.open(settings, models, exports=False).answer(question)
+    assert not near.answered and near.citations == ()
+    assert near.answer == NOT_SURE
+    assert "attributed this downgrading" in near.closest and near.closest.endswith(" [1]")
+    first = near.related[0]
+    assert first.n == 1 and " ".join(first.quote.split()) == near.closest.removesuffix(" [1]")
+    assert first.quote in first.passage
+    # Only passages whole come after it, numbered on.
+    assert [c.n for c in near.related] == list(range(1, len(near.related) + 1))
+    assert all(c.quote == c.passage for c in near.related[1:])
+
+
+def test_nothing_is_named_closest_below_the_lenient_level(article_engine):
+    answer = article_engine.answer("What is the boiling point of water?")
+    floor = article_engine.answer_model.levels["lenient"]
+    assert answer.confidence < floor
+    assert answer.closest == "" and answer.answer == NOT_FOUND
+    assert all(c.quote == c.passage for c in answer.related)
 
 
 @pytest.mark.parametrize("question", ["", "   ", "x" * 1001])

@@ -3,7 +3,10 @@
 No language model writes anything: every answer sentence is a span of a document. The fitted
 answer model (index/query/answer_model.py) gives each candidate sentence of the best passages the
 probability that it holds the answer. When the best one does not reach the abstention bar
-(QABOT_ABSTAIN), qabot abstains and lists the closest passages as related. It reads only its
+(QABOT_ABSTAIN), qabot abstains and lists the closest passages as related. Between the two, when
+the best sentence reaches the `lenient` level but not the bar, it abstains all the same
+(`answered` stays false) and names that sentence as `closest`: shown as what comes nearest, never
+as an answer. It reads only its
 inputs (the hits carry everything it needs, the corpus's IDF comes as a value), and the Answer it
 returns is complete: nothing patches it afterwards.
 """
@@ -25,7 +28,9 @@ from index.query.retrieve import Hit
 
 MAX_SENTENCES = 3
 RELATED = 3
+CLOSEST_LEVEL = "lenient"  # from this level up to the bar, an abstention names its closest sentence
 NOT_FOUND = "The documents don't answer this question."
+NOT_SURE = "The documents may not answer this question."  # the middle outcome's answer text
 # A further sentence joins the answer when it also clears the bar and is at least this share as
 # likely as the best one to hold the answer.
 SHARE_OF_BEST = 0.5
@@ -58,12 +63,26 @@ def compose_answer(
     hits = evidence.hits
     scored = score_candidates(evidence, model)
     if not scored or scored[0].probability < bar:
-        related = tuple(
-            cite(hits[i], i + 1, hits[i].chunk.sentences) for i in range(min(RELATED, len(hits)))
-        )
-        confidence = scored[0].probability if scored else 0.0
-        return Answer(question, False, NOT_FOUND, (), related, _since(started), confidence)
+        floor = model.levels.get(CLOSEST_LEVEL, bar)
+        closest = scored[0] if scored and floor <= scored[0].probability else None
+        return _abstain(question, hits, closest, started, scored[0].probability if scored else 0.0)
     return _assemble(question, hits, _choose(scored, bar), started)
+
+
+def _abstain(
+    question: str, hits: list[Hit], closest: Scored | None, started: float, confidence: float
+) -> Answer:
+    """No answer: the closest passages as related, whole. With a `closest` sentence, its passage
+    comes first as [1], quoting that sentence, and the answer names it."""
+    first = [] if closest is None else [closest.candidate.hit]
+    positions = first + [i for i in range(len(hits)) if i not in first][: RELATED - len(first)]
+    related = tuple(
+        cite(hits[i], n, (closest.candidate.sentence,) if i in first else hits[i].chunk.sentences)
+        for n, i in enumerate(positions, start=1)
+    )
+    line = f"{' '.join(closest.candidate.text.split())} [1]" if closest else ""
+    text = NOT_SURE if closest else NOT_FOUND
+    return Answer(question, False, text, (), related, _since(started), confidence, line)
 
 
 def _since(started: float) -> float:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import discord
 import pytest
 import simcord
 
 from bot import create_bot
 from bot.checks import ChannelNotAllowed
-from index.engine import MAX_QUESTION_CHARS, check_question
+from index.engine import MAX_QUESTION_CHARS, Engine, check_question
 from index.errors import QuestionError
 from tests.bot.conftest import World
 from tests.bot.discord_rules import assert_valid, pings
@@ -43,6 +45,25 @@ async def test_a_question_the_documents_dont_answer_says_so(world: World) -> Non
     citation_lines = [line for line in lines if line.startswith("[")]
     assert 1 <= len(citation_lines) <= 3
     assert len([line for line in lines if line.startswith("> ")]) == len(citation_lines)
+
+
+class TestTheClosestSentence:
+    """Below the bar but near it: the closest sentence, plainly not an answer."""
+
+    @pytest.fixture
+    def bot_engine(self, engine: Engine) -> Engine:
+        settings = replace(engine.settings, abstain="0.999")
+        return Engine.open(settings, engine.models, build_if_missing=False)
+
+    async def test_it_is_shown_as_possibly_not_answering(self, world: World) -> None:
+        await world.member.slash(world.channel, "ask", question=FROST)
+        embed = answer_of(world).embeds[0]
+        head, quote, line = embed.description.split("\n")
+        assert head.startswith("The documents may not answer this question.")
+        assert quote.startswith("> A late frost in April destroyed most of the cherry")
+        assert line.startswith("[1] Orchard Cooperative Report, ¶2")
+        assert "not a confirmed answer" in embed.footer.text
+        assert embed.colour != discord.Colour(0x3BA55D)  # not an answer's green
 
 
 async def test_a_mention_is_answered_as_a_reply(world: World) -> None:

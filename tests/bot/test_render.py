@@ -47,6 +47,27 @@ def test_answer_from_the_engine_shows_each_quote_once_with_its_citation(engine: 
     assert problems(None, [embed]) == []
 
 
+def test_the_closest_sentence_is_shown_as_possibly_not_answering() -> None:
+    passage = "The council met on March 3. The terminal opened in 2027."
+    first = citation(1, passage, quote="The terminal opened in 2027.")
+    answer = Answer(
+        "When did the port open?",
+        False,
+        render.NOT_SURE_TEXT,
+        (),
+        (first,),
+        5.0,
+        0.1,
+        "The terminal opened in 2027. [1]",
+    )
+    embed = render.answer_embed(answer)
+    head, quote, line = embed.description.split("\n")
+    assert head == render.CLOSEST_HEAD
+    assert quote == "> The terminal opened in 2027." and line.startswith("[1] A Very Long Title")
+    assert embed.colour == render.NOT_SURE and "not a confirmed answer" in embed.footer.text
+    assert problems(None, [embed]) == []
+
+
 def test_quotes_follow_reading_order_and_keep_the_json_numbers() -> None:
     first = citation(1, "The terminal opened in 2027.", doc="a.txt", start=500, end=528)
     second = citation(2, "The council met on March 3.", doc="a.txt", start=10, end=37)
