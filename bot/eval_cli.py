@@ -42,6 +42,13 @@ def add_eval_command(commands, paths: Callable[[argparse.ArgumentParser], None])
     evaluate.add_argument(
         "--run", type=Path, metavar="FILE", help="with --beir: write a TREC run file"
     )
+    evaluate.add_argument(
+        "--sample",
+        type=int,
+        metavar="N",
+        help="SQuAD-style sets: only the questions of whole documents dealt in seed 0's order "
+        "until N, the sample the abstention levels are placed on and the reader never learns from",
+    )
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument("--verbose", action="store_true", help="list the questions that missed")
     evaluate.set_defaults(handler=_eval)
@@ -50,7 +57,7 @@ def add_eval_command(commands, paths: Callable[[argparse.ArgumentParser], None])
 def _eval(args: argparse.Namespace) -> int:
     if args.beir is None and not args.file:
         raise QuestionError("give a labelled .jsonl file (or several), or --beir DIR")
-    if args.beir is not None or len(args.file) == 1:
+    if args.beir is not None or (len(args.file) == 1 and args.sample is None):
         return _eval_one(args)
     return _eval_table(args)
 
@@ -60,13 +67,16 @@ def _eval_table(args: argparse.Namespace) -> int:
     index of its own), others of the configured one (--corpus, --index, QABOT_CORPUS_DIR)."""
     from index import runtime
     from index.engine import Engine
-    from index.evaluate import read_questions, set_figures
+    from index.evaluate import documents_sample, read_questions, set_figures
 
     rows = []
     models = None  # loaded once, shared by every set's engine
     for path in args.file:
         items = read_questions(path)
         squad = bool(items) and all(item.squad for item in items)
+        if squad and args.sample is not None:
+            chosen = documents_sample([str(item.doc) for item in items], args.sample)
+            items = [item for item in items if item.doc in chosen]
         settings = _squad_settings(args, path, own=True) if squad else engine_settings(args)
         models = models or runtime.load_models(settings)
         engine = Engine.open(settings, models)

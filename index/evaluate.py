@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from index.errors import QabotError
 from index.models import Answer
 
@@ -80,6 +82,29 @@ def read_questions(path: Path) -> list[LabelledQuestion]:
                 f"{path} line {number} is not a labelled question ({error})"
             ) from error
     return items
+
+
+def documents_sample(
+    docs: list[str], limit: int, seed: int = 0, from_end: bool = False
+) -> set[str]:
+    """Whole documents, dealt in a seeded order, until their questions number at least `limit`
+    (`docs` holds each question's document). `from_end` deals the same order from its other end:
+    documents apart from the first sample's while the two together hold fewer questions than
+    there are. The abstention levels are placed on the first sample and the reader learns from
+    the other (index/training), so `qabot eval --sample` scores what neither was fitted on."""
+    names = sorted(set(docs))
+    counts = {name: 0 for name in names}
+    for doc in docs:
+        counts[doc] += 1
+    order = np.random.default_rng(seed).permutation(len(names))
+    chosen: set[str] = set()
+    taken = 0
+    for i in order[::-1] if from_end else order:
+        if taken >= limit:
+            break
+        chosen.add(names[i])
+        taken += counts[names[i]]
+    return chosen
 
 
 def read_lines(path: Path) -> list[str]:

@@ -67,3 +67,18 @@ def test_a_squad_style_file_is_read_with_its_answers(tmp_path):
     first, second = read_questions(path)
     assert first.squad and first.answers == ("Ann", "Ann B") and first.char_start == 40
     assert second.squad and not second.answerable and second.answers == ()
+
+
+def test_a_sample_takes_whole_documents_and_its_far_end_never_meets_it() -> None:
+    from index.evaluate import documents_sample
+
+    docs = [f"d{i}" for i in range(10) for _ in range(i + 1)]  # d0 holds 1 question, d9 10
+    near = documents_sample(docs, 20)
+    far = documents_sample(docs, 20, from_end=True)
+    for chosen in (near, far):
+        held = sum(doc in chosen for doc in docs)
+        largest = max(docs.count(doc) for doc in chosen)
+        assert 20 <= held < 20 + largest  # whole documents, stopping once there are enough
+    assert not near & far
+    assert documents_sample(docs, 20) == near  # seeded: the same sample every time
+    assert documents_sample(docs, len(docs)) == set(docs)

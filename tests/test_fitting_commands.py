@@ -82,3 +82,27 @@ def test_reader_training_then_fitting_write_checked_models_that_load(six_documen
     bars = [spec["levels"][name] for name in ("lenient", "balanced", "strict")]
     assert bars == sorted(bars)
     assert loaded.probabilities(np.zeros((1, len(FEATURES)))).shape == (1,)
+
+
+def test_other_sets_train_the_reader_only_on_documents_the_levels_never_sample(
+    tmp_path, monkeypatch
+):
+    from index.training import levels
+    from index.training.common import read_records
+    from index.training.reader_train import _far_records
+
+    (tmp_path / "corpus").mkdir()
+    records = [
+        {"id": f"{d}-{q}", "question": f"Question {q} on {d}?", "doc": f"doc{d}.txt"}
+        for d in range(12)
+        for q in range(5)
+    ]
+    lines = "".join(json.dumps(r | {"answerable": True, "paragraph": 1}) + "\n" for r in records)
+    (tmp_path / "questions.jsonl").write_text(lines, encoding="utf-8")
+    monkeypatch.setattr(levels, "LIMIT", 20)
+    far = _far_records(tmp_path, 20, read_records)
+    near = read_records(tmp_path, levels.LIMIT)
+    assert len(far) >= 20 and len(near) >= 20
+    assert not {r["doc"] for r in far} & {r["doc"] for r in near}
+    with pytest.raises(SystemExit, match="too few documents"):
+        _far_records(tmp_path, 45, read_records)  # would reach into the levels' sample

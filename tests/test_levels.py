@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from index.training import levels
+from index.training.fit import decide as fit_decide
 from index.training.rows import Rows
 
 DATA = Path(__file__).parent / "data"
@@ -55,6 +56,25 @@ def test_a_mostly_answerable_mix_sets_the_default_bar_lower_than_an_even_one() -
     finally:
         levels.ANSWERABLE_SHARE = even
     assert named["balanced"] < named_even["balanced"]
+
+
+def test_calibration_bins_each_set_and_counts_what_was_right() -> None:
+    answerable_best = np.array([0.02, 0.04, 0.6, 0.65, 0.9])
+    rows, best = synthetic(answerable_best, [("off-topic", np.array([0.03, 0.6]))])
+    rows.labels[1] = False  # the second answerable question's sentence doesn't hold the answer
+    table = levels.calibration(rows, fit_decide(rows, best))
+    by = {(line["set"], line["bin"]): line for line in table}
+    assert by[("set", "0.00-0.05")]["questions"] == 2
+    assert by[("set", "0.00-0.05")]["right"] == 0.5
+    assert by[("set", "0.50-0.70")] == {
+        "set": "set",
+        "bin": "0.50-0.70",
+        "questions": 2,
+        "mean_probability": 0.625,
+        "right": 1.0,
+    }
+    assert by[("off-topic", "0.50-0.70")]["right"] == 0.0  # never right, however sure
+    assert sum(line["questions"] for line in table) == len(best)
 
 
 def test_the_command_rewrites_only_the_levels_and_the_checksum(tmp_path: Path) -> None:

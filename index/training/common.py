@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index.evaluate import documents_sample
 from index.lexical import question_terms
 from index.query.features import CANDIDATE_PASSAGES, Candidate, candidates_of
 from index.query.retrieve import Hit, retrieve
@@ -41,16 +42,21 @@ class Asked:
 
 
 def ask_all(
-    folder: Path, index_dir: Path, k: int = 5, limit: int | None = None
+    folder: Path,
+    index_dir: Path,
+    k: int = 5,
+    limit: int | None = None,
+    records: list[dict] | None = None,
 ) -> tuple[list[Asked], StoredIndex, Models]:
     """Build (or update) an index of the folder's corpus and ask it every question (or, with
-    `limit`, the questions of whole documents taken in a seeded order until about that many);
-    with the index, whose IDF the features read, and the models that served them."""
+    `limit`, the questions of whole documents taken in a seeded order until about that many; or
+    the `records` given); with the index, whose IDF the features read, and the models that served
+    them."""
     from index.build.rebuild import rebuild
     from index.engine import check_question
     from index.runtime import Models
 
-    records = read_records(folder, limit)
+    records = read_records(folder, limit) if records is None else records
     settings = EngineSettings(corpus_dir=folder / "corpus", index_dir=index_dir)
     models = Models(settings)
     _, index = rebuild(settings, models)
@@ -67,21 +73,16 @@ def ask_all(
     return asked, index, models
 
 
-def read_records(folder: Path, limit: int | None = None) -> list[dict]:
+def read_records(folder: Path, limit: int | None = None, from_end: bool = False) -> list[dict]:
     """The folder's questions, in file order; with `limit`, those of whole documents dealt in a
-    seeded order until at least `limit` are taken, and each (doc, paragraph, question) once."""
+    seeded order until at least `limit` are taken, and each (doc, paragraph, question) once.
+    `from_end` deals the same order from its other end: documents disjoint from the first
+    sample's while the two samples together hold fewer questions than the folder."""
     with (folder / "questions.jsonl").open(encoding="utf-8") as lines:
         records = [json.loads(line) for line in lines]
     if limit is None or limit >= len(records):
         return records
-    documents = sorted({str(r.get("doc")) for r in records})
-    chosen: set[str] = set()
-    count = 0
-    for i in np.random.default_rng(SEED).permutation(len(documents)):
-        if count >= limit:
-            break
-        chosen.add(documents[i])
-        count += sum(str(r.get("doc")) == documents[i] for r in records)
+    chosen = documents_sample([str(r.get("doc")) for r in records], limit, SEED, from_end)
     seen: set[tuple] = set()
     kept = []
     for record in records:

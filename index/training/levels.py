@@ -41,6 +41,7 @@ ANSWERABLE_SHARE = 0.75
 LENIENT_ANSWER_RATE = 0.9
 STRICT_ABSTAIN = 0.9
 UNANSWERABLE_KINDS = ("adversarial", "off-topic", "near-miss")
+LIMIT = 3000  # questions per set, by document (see common.read_records)
 BARS = np.round(np.arange(0.01, 0.9, 0.005), 4)
 
 
@@ -86,6 +87,38 @@ def choose_levels(rows: Rows, probabilities: np.ndarray) -> tuple[dict[str, floa
     return {k: round(v, 4) for k, v in levels.items()}, curve
 
 
+CALIBRATION_BINS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0001)
+
+
+def calibration(rows: Rows, decisions) -> list[dict]:
+    """Per set, and per kind of unanswerable question: for the questions whose best sentence's
+    probability falls in each bin, how many, their mean probability, and the share whose answer
+    at that probability would be right (for an unanswerable question, never). A confidence that
+    means the same on every corpus puts the last two side by side in every set."""
+    groups = [
+        (corpus, rows.answerable & (rows.kind == "asked") & (rows.corpus == corpus))
+        for corpus in sorted(set(rows.corpus.tolist()))
+    ]
+    groups += [(kind, ~rows.answerable & (rows.kind == kind)) for kind in UNANSWERABLE_KINDS]
+    table = []
+    for name, chosen in groups:
+        for lo, hi in zip(CALIBRATION_BINS, CALIBRATION_BINS[1:], strict=False):
+            here = chosen & (decisions.best >= lo) & (decisions.best < hi)
+            if here.any():
+                table.append(
+                    {
+                        "set": name,
+                        "bin": f"{lo:.2f}-{min(hi, 1):.2f}",
+                        "questions": int(here.sum()),
+                        "mean_probability": round(float(decisions.best[here].mean()), 3),
+                        "right": round(
+                            float((decisions.correct & rows.answerable)[here].mean()), 3
+                        ),
+                    }
+                )
+    return table
+
+
 def _figures(rows: Rows, decisions, bar: float) -> dict:
     """Answer rate and answer per set, abstain per kind of unanswerable question."""
     answered = decisions.best >= bar
@@ -119,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m index.training.levels", description=__doc__)
     parser.add_argument("folders", nargs="+", type=Path, help="SQuAD-style folders")
     parser.add_argument("--index", type=Path, default=Path(".qabot/levels-index"))
-    parser.add_argument("--limit", type=int, default=3000, help="questions per set, by document")
+    parser.add_argument("--limit", type=int, default=LIMIT, help="questions per set, by document")
     parser.add_argument("--model", type=Path, default=MODEL_PATH)
     args = parser.parse_args(argv)
     parts = []
@@ -129,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
         parts.append(cached_rows(folder, index_dir, args.limit))
     rows = Rows.join(parts)
     model = load_model(args.model)
-    levels, curve = choose_levels(rows, model.probabilities(rows.features))
+    probabilities = model.probabilities(rows.features)
+    levels, curve = choose_levels(rows, probabilities)
     spec = json.loads(args.model.read_text())
     spec["levels"] = levels
     spec["levels_fitted_on"] = {
@@ -138,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         "seed": SEED,
         "answerable_share": ANSWERABLE_SHARE,
         "curve": curve,
+        "calibration": calibration(rows, decide(rows, probabilities)),
     }
     data = json.dumps(spec, indent=1).encode()
     args.model.write_bytes(data)
@@ -147,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(levels))
     for point in curve:
         print(json.dumps(point))
+    for line in spec["levels_fitted_on"]["calibration"]:
+        print(json.dumps(line))
     return 0
 
 

@@ -1,21 +1,28 @@
-"""Fine-tune the reader (index.query.reader) on a SQuAD-style set:
-`python -m index.training.reader_train DIR`.
+"""Fine-tune the reader (index.query.reader) on SQuAD-style sets:
+`python -m index.training.reader_train DIR [--also DIR ...]`.
 
-Every question is asked of an index of DIR's corpus, as the engine asks it. The reader learns from
-its two best passages, and from any other of its best three that holds the answer: the answer's
-first and last word pieces where the passage, in the right document, holds a gold answer, and the
-[CLS] token (no answer) everywhere else, so unanswerable questions teach it to say no.
+Every question is asked of an index of its set's corpus, as the engine asks it. The reader learns
+from its two best passages, and from any other of its best three that holds the answer: the
+answer's first and last word pieces where the passage, in the right document, holds a gold answer,
+and the [CLS] token (no answer) everywhere else, so unanswerable questions, and passages that
+don't hold the answer, teach it to say no.
+
+DIR is the set the answer model is fitted on (the SQuAD 2.0 dev half: Wikipedia, half of its
+questions unanswerable). Each `--also` set adds answerable questions on another kind of text
+(SQuADShifts' Amazon reviews and new Wikipedia articles), ALSO_LIMIT of them by document, taken
+from the far end of the seeded order so that none of their documents is in the sample
+`python -m index.training.levels` places the abstention bars on: those stay held out.
 
 It is trained three times, with seed 0, in bfloat16 autocast where the CPU has it:
-- twice on half of the documents each (by document, never by question), each half's model scoring
-  the other half. These out-of-fold scores are what `python -m index.training.fit` fits the answer
-  model on,
-  so that model never sees a reader score on a passage the reader was trained on. They are cached in
-  the fit index's folder;
+- twice on half of the documents of every set each (by document, never by question), each half's
+  model scoring the other half of DIR. These out-of-fold scores are what
+  `python -m index.training.fit` fits the answer model on, so that model never sees a reader score
+  on a passage the reader was trained on. They are cached in the fit index's folder;
 - once on everything: the weights that ship, index/data/reader.safetensors (float16, without the
   word embeddings, which stay the bundled model's) and its sha256.
 
-About 47 minutes on two cores (bfloat16). The word embeddings stay frozen, so they need not ship.
+About 70 minutes on two cores (bfloat16, AMX). The word embeddings stay frozen, so they need not
+ship.
 """
 
 from __future__ import annotations
@@ -33,11 +40,12 @@ from index.query.reader import Read, encode, passage_tokens, tokenizer_for
 from index.query.span_model import FROZEN, WEIGHTS_PATH, base_model_path, span_model
 
 SEED = 0
-EPOCHS = 2
+EPOCHS = 1
 LEARNING_RATE = 1e-4
 BATCH = 16
 WARMUP = 0.1
 TRAIN_PASSAGES = 2  # the best passages every question trains on; others only if they answer
+ALSO_LIMIT = 2500  # questions from each further folder (--also)
 
 
 def save_weights(model, path: Path = WEIGHTS_PATH) -> None:
@@ -188,9 +196,19 @@ def out_of_fold_path(index_dir: Path, questions_sha256: str) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     from index.query.features import reader_margins
-    from index.training.common import arguments, ask_all, fold_of, questions_sha256
+    from index.training.common import arguments, ask_all, fold_of, questions_sha256, read_records
 
     parser = arguments("python -m index.training.reader_train", __doc__, WEIGHTS_PATH)
+    parser.add_argument(
+        "--also",
+        type=Path,
+        action="append",
+        default=[],
+        help="another SQuAD-style folder to learn from (answerable questions on other kinds of "
+        "text); its questions are taken by document from the far end of the seeded order, so "
+        "they never meet the sample `python -m index.training.levels` places the bars on",
+    )
+    parser.add_argument("--also-limit", type=int, default=ALSO_LIMIT, help="questions per --also")
     parser.add_argument(
         "--out-of-fold-only",
         action="store_true",
@@ -204,9 +222,19 @@ def main(argv: list[str] | None = None) -> int:
     asked, _, _ = ask_all(args.folder, args.index)
     tokenizer = tokenizer_for(base_model_path())
     half = fold_of(np.asarray([str(a.record.get("doc")) for a in asked])) < 3
+    more: list = []
+    for folder in args.also:
+        records = _far_records(folder, args.also_limit, read_records)
+        extra, _, _ = ask_all(
+            folder, args.index.parent / f"{args.index.name}-{folder.name}", records=records
+        )
+        log(f"reader: {len(extra)} questions of {folder.name}")
+        more += extra
+    more_half = fold_of(np.asarray([f"{a.record.get('doc')}" for a in more])) < 3
     margins: list[np.ndarray] = [np.zeros(0)] * len(asked)
     for side in (True, False):
         train_on = [a for a, h in zip(asked, half, strict=True) if h == side]
+        train_on += [a for a, h in zip(more, more_half, strict=True) if h == side]
         score = [q for q, h in enumerate(half) if h != side]
         log(f"reader: fold {int(not side) + 1} of 2, {len(train_on)} questions")
         model = train(examples(train_on, tokenizer), log)
@@ -219,10 +247,22 @@ def main(argv: list[str] | None = None) -> int:
     log(f"reader: out-of-fold scores in {path}")
     if args.out_of_fold_only:
         return 0
-    log(f"reader: all {len(asked)} questions")
-    save_weights(train(examples(asked, tokenizer), log), args.out)
+    log(f"reader: all {len(asked) + len(more)} questions")
+    save_weights(train(examples(asked + more, tokenizer), log), args.out)
     log(f"reader: weights in {args.out}")
     return 0
+
+
+def _far_records(folder: Path, limit: int, read_records) -> list[dict]:
+    """`limit` questions of the folder, by document, none of whose documents the levels' sample
+    (the near end of the same order) holds."""
+    from index.training.levels import LIMIT
+
+    records = read_records(folder, limit, from_end=True)
+    near = {r.get("doc") for r in read_records(folder, LIMIT)}
+    if near & {r.get("doc") for r in records}:
+        raise SystemExit(f"{folder}: too few documents to keep {limit} questions apart from levels")
+    return records
 
 
 if __name__ == "__main__":
