@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 import bm25s
@@ -17,6 +18,7 @@ import Stemmer
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
+VERB_LEMMAS = Path(__file__).parent / "data" / "verb_lemmas.json"
 
 
 @cache
@@ -94,12 +96,37 @@ def _not_content() -> frozenset[str]:
     return QUESTION_WORDS | _stopwords()
 
 
-@lru_cache(maxsize=1 << 16)
 def _verb_lemma(word: str) -> str:
-    from lemminflect import getAllLemmas
+    """The verb's lemma as far as stemming can tell: the shipped table (verb_lemma_table)."""
+    return _verb_lemmas().get(word, word)
 
-    lemmas = getAllLemmas(word, upos="VERB").get("VERB")
-    return lemmas[0] if lemmas else word
+
+@cache
+def _verb_lemmas() -> dict[str, str]:
+    return json.loads(VERB_LEMMAS.read_text(encoding="utf-8"))
+
+
+def verb_lemma_table() -> dict[str, str]:
+    """lemminflect's verb lemma of every lower-case word whose stem the lemma changes ("fell" ->
+    "fall"; not "walked" -> "walk", which stem alike): 878 words. Its full lookup is 30 MB of
+    Python objects in every process that loads it, so serving reads this table, shipped in
+    VERB_LEMMAS; tests/test_lexical.py checks it against lemminflect. Rewrite it with
+    `python -c "import index.lexical as l; l.write_verb_lemmas()"`."""
+    from lemminflect import getAllLemmas
+    from lemminflect.core.Lemmatizer import Lemmatizer
+
+    lookup = Lemmatizer()
+    words = {*lookup._getLemmaDict(), *lookup._getOverridesDict()}
+    table = {}
+    for word in sorted(w for w in words if w == w.lower()):
+        lemma = (getAllLemmas(word, upos="VERB").get("VERB") or [word])[0]
+        if _stemmer().stemWord(lemma) != _stemmer().stemWord(word):
+            table[word] = lemma
+    return table
+
+
+def write_verb_lemmas() -> None:
+    VERB_LEMMAS.write_text(json.dumps(verb_lemma_table(), indent=0) + "\n", encoding="utf-8")
 
 
 class Bm25Index:

@@ -53,3 +53,20 @@ def test_irregular_verb_forms_meet_their_lemma_for_answer_matching():
         "Why did apple prices fall?", lambda term: {"fall": 2.0}.get(term, 1.0)
     )
     assert weights == {"appl": 1.0, "price": 1.0, "fall": 2.0}
+
+
+def test_the_shipped_verb_lemmas_stem_every_word_as_lemminflect_does():
+    """Serving reads a small table instead of lemminflect's 30 MB lookup: every word lemminflect
+    knows must still stem to what its lemma stems to."""
+    from lemminflect import getAllLemmas
+    from lemminflect.core.Lemmatizer import Lemmatizer
+
+    from index.lexical import _stemmer, _verb_lemma, _verb_lemmas, verb_lemma_table
+
+    assert _verb_lemmas() == verb_lemma_table(), "rewrite it: index.lexical.write_verb_lemmas()"
+    lookup = Lemmatizer()
+    words = [w for w in {*lookup._getLemmaDict(), *lookup._getOverridesDict()} if w == w.lower()]
+    stem = _stemmer().stemWord
+    for word in [*words, "fell", "froze", "zzzunknown"]:
+        lemma = (getAllLemmas(word, upos="VERB").get("VERB") or [word])[0]
+        assert stem(_verb_lemma(word)) == stem(lemma), word
