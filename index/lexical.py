@@ -132,11 +132,9 @@ def write_verb_lemmas() -> None:
 class Bm25Index:
     def __init__(self, retriever: bm25s.BM25):
         self.retriever = retriever
-        vocab = retriever.vocab_dict
-        indptr = np.asarray(retriever.scores["indptr"])
-        self.doc_freq = {
-            term: int(indptr[i + 1] - indptr[i]) for term, i in vocab.items() if i + 1 < len(indptr)
-        }
+        # bm25s's own retrieve needs this set of every term id; search here doesn't (2-4 MB at
+        # 100k chunks in every worker).
+        retriever.unique_token_ids_set = set()
         self.doc_count = int(retriever.scores["num_docs"])
 
     @classmethod
@@ -177,5 +175,11 @@ class Bm25Index:
 
     def idf(self, term: str) -> float:
         """Inverse document frequency; a term the corpus never uses gets the highest value."""
-        df = self.doc_freq.get(term, 0)
+        df = self.doc_freq(term)
         return math.log(1 + (self.doc_count - df + 0.5) / (df + 0.5))
+
+    def doc_freq(self, term: str) -> int:
+        """How many chunks hold the term: the length of its postings."""
+        i = self.retriever.vocab_dict.get(term)
+        indptr = self.retriever.scores["indptr"]
+        return int(indptr[i + 1] - indptr[i]) if i is not None and i + 1 < len(indptr) else 0
