@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import math
@@ -11,7 +12,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import bm25s
 import numpy as np
 import Stemmer
 
@@ -37,9 +37,16 @@ QUESTION_WORDS = frozenset(
 
 @cache
 def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
-
-    return frozenset(STOPWORDS_EN)
+    """bm25s's English stop words, read from its stopwords.py without importing bm25s itself
+    (which imports scipy: serving needs neither)."""
+    found = importlib.util.find_spec("bm25s")
+    assert found is not None and found.submodule_search_locations
+    path = Path(found.submodule_search_locations[0]) / "stopwords.py"
+    spec = importlib.util.spec_from_file_location("qabot_bm25s_stopwords", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return frozenset(module.STOPWORDS_EN)
 
 
 def question_terms(question: str) -> list[str]:
@@ -130,25 +137,40 @@ def write_verb_lemmas() -> None:
 
 
 class Bm25Index:
-    def __init__(self, retriever: bm25s.BM25):
-        self.retriever = retriever
-        # bm25s's own retrieve needs this set of every term id; search here doesn't (2-4 MB at
-        # 100k chunks in every worker).
-        retriever.unique_token_ids_set = set()
-        self.doc_count = int(retriever.scores["num_docs"])
+    """BM25 postings: for each term, the chunks holding it and their precomputed scores (CSC),
+    written by bm25s. Loading reads bm25s's files itself, memory-mapped: serving imports neither
+    bm25s nor scipy (17 MB of private memory in every worker)."""
+
+    def __init__(
+        self, vocab: dict[str, int], postings: dict[str, np.ndarray], doc_count: int, retriever=None
+    ) -> None:
+        self.vocab = vocab  # term -> its column in the postings
+        self.indptr, self.indices, self.data = (postings[k] for k in ("indptr", "indices", "data"))
+        self.doc_count = doc_count
+        self.retriever = retriever  # the bm25s index a build made, for saving it
 
     @classmethod
     def build(cls, texts: list[str]) -> Bm25Index:
+        import bm25s
+
         retriever = bm25s.BM25()
         retriever.index([analyze(text) or ["\0"] for text in texts], show_progress=False)
-        return cls(retriever)
+        scores = retriever.scores
+        return cls(retriever.vocab_dict, scores, int(scores["num_docs"]), retriever)
 
     @classmethod
     def load(cls, folder: Path) -> Bm25Index:
         """Memory-mapped: workers on one machine share the postings through the page cache."""
-        return cls(bm25s.BM25.load(str(folder), mmap=True, show_progress=False))
+        postings = {
+            name: np.load(folder / f"{name}.csc.index.npy", mmap_mode="r")
+            for name in ("indptr", "indices", "data")
+        }
+        vocab = json.loads((folder / "vocab.index.json").read_text(encoding="utf-8"))
+        params = json.loads((folder / "params.index.json").read_text(encoding="utf-8"))
+        return cls(vocab, postings, int(params["num_docs"]))
 
     def save(self, folder: Path) -> None:
+        assert self.retriever is not None, "only a built index is saved"
         self.retriever.save(str(folder), show_progress=False)
 
     def search(self, query_terms: list[str], k: int) -> list[tuple[int, float]]:
@@ -157,11 +179,10 @@ class Bm25Index:
         Sums the precomputed BM25 postings of the terms with one bincount. bm25s's own retrieve
         does the same with np.add.at, one term at a time, and took 4.5 ms at 100,000 chunks.
         """
-        ids = [self.retriever.vocab_dict[t] for t in query_terms if t in self.retriever.vocab_dict]
+        ids = [self.vocab[t] for t in query_terms if t in self.vocab]
         if not ids or k <= 0:
             return []
-        postings = self.retriever.scores
-        indptr, indices, data = postings["indptr"], postings["indices"], postings["data"]
+        indptr, indices, data = self.indptr, self.indices, self.data
         spans = [slice(indptr[i], indptr[i + 1]) for i in ids]
         scores = np.bincount(
             np.concatenate([indices[span] for span in spans]),
@@ -180,6 +201,6 @@ class Bm25Index:
 
     def doc_freq(self, term: str) -> int:
         """How many chunks hold the term: the length of its postings."""
-        i = self.retriever.vocab_dict.get(term)
-        indptr = self.retriever.scores["indptr"]
+        i = self.vocab.get(term)
+        indptr = self.indptr
         return int(indptr[i + 1] - indptr[i]) if i is not None and i + 1 < len(indptr) else 0

@@ -166,7 +166,7 @@ def test_guild_collection_names() -> None:
         guild_collection(7, "../x")
 
 
-HEAVY = ("torch", "transformers", "sentence_transformers", "lemminflect")
+HEAVY = ("torch", "transformers", "sentence_transformers", "lemminflect", "bm25s", "scipy")
 SERVE = """
 import dataclasses, json, sys
 from pathlib import Path
