@@ -119,8 +119,8 @@ def prepare(path: Path) -> Path | None:
     """This machine's copy of a checked export, written on first use: the graph as ONNX Runtime
     optimises it, with every weight (and its packed form for the matrix kernels) in a file of
     its own that ONNX Runtime memory-maps at load. Every process on the machine then shares one
-    copy in the page cache: a worker's private memory dropped from 230 MB to NN MB
-    (benchmarks/workers.py). The arithmetic is the same: the outputs are bit-identical to the
+    copy in the page cache: the two models took 137 MB of each worker's private memory, 8 MB
+    now (docs/scale.md). The arithmetic is the same: the outputs are bit-identical to the
     export's (tests/test_exports.py).
 
         models/prepared/<export's sha256>-<machine>/model.onnx, model.onnx.data
