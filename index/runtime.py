@@ -103,8 +103,8 @@ class Models:
             return self._reader
 
     def export(self, index_dir: Path) -> None:
-        """Export the question model and the reader into the index folder (the next `reader` or
-        `question_embedder` call for that folder serves them)."""
+        """Export the question model and the reader for the index folder, into `folder`'s
+        models/ (the next `reader` or `question_embedder` call for that folder serves them)."""
         self._export(self.model, self.folder(index_dir))
 
     def exported(self, index_dir: Path) -> bool:
