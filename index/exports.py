@@ -10,7 +10,9 @@ TorchScript exporter. Its graph runs faster in ONNX Runtime than the dynamo expo
 the same model (which carries SDPA's mask handling): measured paired on an AVX-512 EPYC, the int8
 reader at 0.78x the time over SciFact's passages, the question model at 0.91x, with the same
 output (largest difference in a question vector 2e-7; SQuAD accuracy 0.6813 against 0.6820).
-Both are served the same way too (`session`).
+Both are served the same way too (`session`): from a copy prepared once per machine, beside the
+export, that every process memory-maps (`prepare`), so the weights are one copy in the page cache
+for every worker on the machine instead of one per process.
 
 The question model's graph is then fused (`fuse_bert`: one Attention node per layer, skip-layer-
 norms, bias-GELU; the export takes an attention mask and token types so that attention can fuse).
@@ -27,9 +29,14 @@ import hashlib
 import io
 import logging
 import os
+import platform
+import shutil
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+
+_log = logging.getLogger("qabot.exports")
+_CPU = ["CPUExecutionProvider"]
 
 
 def problem(path: Path, what: str) -> str | None:
@@ -46,6 +53,11 @@ def problem(path: Path, what: str) -> str | None:
     if actual != expected:
         return f"the {what} {path} fails its checksum (run `qabot index build`)"
     return None
+
+
+def checksum(path: Path) -> str:
+    """The sha256 an export's sidecar gives (check the file with `problem` first)."""
+    return _sidecar(path).read_text().strip()
 
 
 def write(path: Path, produce: Callable[[Path], None], family: str) -> None:
@@ -86,7 +98,109 @@ def session(path: Path):
     4.0 ms and p95 went from 5.5 to 7.6; spinning threads took 2.2 ms alone but 6.0 ms (p95 9-10)
     two at once: they burn the core the other question needs. On a 2-core EPYC with AVX2 only
     (Zen 3) the unfused question model took 6.2-6.8 ms on two threads, 7.0-8.4 on one, 5.0 spinning.
+
+    `path` is a checked export; the session runs its copy prepared for this machine (`prepare`),
+    or the export itself when no copy can be written there.
     """
+    import onnxruntime
+
+    prepared = prepare(path)
+    if prepared is not None:
+        options = _options()  # optimised when it was prepared: loading it only maps it
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
+        try:
+            return onnxruntime.InferenceSession(str(prepared), options, providers=_CPU)
+        except Exception as error:  # onnxruntime raises its own error types for a bad file
+            _log.warning("qabot: %s can't be loaded (%s); loading %s", prepared, error, path)
+    return onnxruntime.InferenceSession(str(path), _options(), providers=_CPU)
+
+
+def prepare(path: Path) -> Path | None:
+    """This machine's copy of a checked export, written on first use: the graph as ONNX Runtime
+    optimises it, with every weight (and its packed form for the matrix kernels) in a file of
+    its own that ONNX Runtime memory-maps at load. Every process on the machine then shares one
+    copy in the page cache: the two models took 137 MB of each worker's private memory, 8 MB
+    now (docs/scale.md). The arithmetic is the same: the outputs are bit-identical to the
+    export's (tests/test_exports.py).
+
+        models/prepared/<export's sha256>-<machine>/model.onnx, model.onnx.data
+
+    <machine> names the ONNX Runtime version and the CPU with its instruction sets, which decide
+    the optimised graph and the packed layout. The folder is written under a temporary name and
+    renamed into place, so a process sees a whole copy or none. Returns None (one log line) when
+    it can't be written: each process then loads the export on its own, as before.
+    """
+    try:
+        folder = path.parent / "prepared" / f"{checksum(path)}-{machine_key()}"
+    except OSError:
+        return None  # not a checked export
+    model = folder / "model.onnx"
+    if model.is_file():
+        return model
+    temporary = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
+    try:
+        temporary.mkdir(parents=True, exist_ok=True)
+        _optimise(path, temporary / "model.onnx")
+        for file in temporary.iterdir():
+            with file.open("rb") as handle:
+                os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError, OSError):  # another process put its copy first
+            temporary.rename(folder)
+        _drop_stale(folder.parent, path.parent)
+    except Exception as error:  # OSError for the disk, onnxruntime's own errors for the graph
+        _log.warning(
+            "qabot: couldn't prepare %s for this machine (%s); this process loads its own copy",
+            path,
+            reason(error),
+        )
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+    return model if model.is_file() else None
+
+
+def _drop_stale(prepared: Path, models: Path) -> None:
+    """Remove the copies of exports that are no longer there (a process still running on one
+    keeps its mapping)."""
+    current = set()
+    for sidecar in models.glob("*.onnx.sha256"):
+        with contextlib.suppress(OSError):
+            current.add(sidecar.read_text().strip())
+    for folder in prepared.iterdir():
+        if not folder.name.startswith(".") and folder.name.split("-")[0] not in current:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def machine_key() -> str:
+    """What a prepared copy depends on: ONNX Runtime's version and the CPU's name and flags."""
+    import onnxruntime
+
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        lines = [platform.processor()]
+    cpu = sorted({line for line in lines if line.startswith(("model name", "flags"))})
+    described = "\n".join([onnxruntime.__version__, platform.machine(), *cpu])
+    return hashlib.sha256(described.encode()).hexdigest()[:16]
+
+
+def _optimise(source: Path, target: Path) -> None:
+    """Have ONNX Runtime optimise `source` and save it to `target`, the weights and their packed
+    forms in `target`.data."""
+    import onnxruntime
+
+    options = _options()
+    options.log_severity_level = 3  # it warns that the graph is for this machine: it is
+    options.optimized_model_filepath = str(target)
+    for key, value in (
+        ("session.optimized_model_external_initializers_file_name", target.name + ".data"),
+        ("session.optimized_model_external_initializers_min_size_in_bytes", "1024"),
+        ("session.save_external_prepacked_constant_initializers", "1"),
+    ):
+        options.add_session_config_entry(key, value)
+    onnxruntime.InferenceSession(str(source), options, providers=_CPU)
+
+
+def _options():
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
@@ -94,7 +208,7 @@ def session(path: Path):
     options.intra_op_num_threads = min(2, os.cpu_count() or 1)
     options.inter_op_num_threads = 1
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    return options
 
 
 def torch_to_onnx(

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import logging
 import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
-import bm25s
 import numpy as np
 import Stemmer
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
+VERB_LEMMAS = Path(__file__).parent / "data" / "verb_lemmas.json"
 
 
 @cache
@@ -35,9 +37,16 @@ QUESTION_WORDS = frozenset(
 
 @cache
 def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
-
-    return frozenset(STOPWORDS_EN)
+    """bm25s's English stop words, read from its stopwords.py without importing bm25s itself
+    (which imports scipy: serving needs neither)."""
+    found = importlib.util.find_spec("bm25s")
+    assert found is not None and found.submodule_search_locations
+    path = Path(found.submodule_search_locations[0]) / "stopwords.py"
+    spec = importlib.util.spec_from_file_location("qabot_bm25s_stopwords", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return frozenset(module.STOPWORDS_EN)
 
 
 def question_terms(question: str) -> list[str]:
@@ -94,36 +103,74 @@ def _not_content() -> frozenset[str]:
     return QUESTION_WORDS | _stopwords()
 
 
-@lru_cache(maxsize=1 << 16)
 def _verb_lemma(word: str) -> str:
-    from lemminflect import getAllLemmas
+    """The verb's lemma as far as stemming can tell: the shipped table (verb_lemma_table)."""
+    return _verb_lemmas().get(word, word)
 
-    lemmas = getAllLemmas(word, upos="VERB").get("VERB")
-    return lemmas[0] if lemmas else word
+
+@cache
+def _verb_lemmas() -> dict[str, str]:
+    return json.loads(VERB_LEMMAS.read_text(encoding="utf-8"))
+
+
+def verb_lemma_table() -> dict[str, str]:
+    """lemminflect's verb lemma of every lower-case word whose stem the lemma changes ("fell" ->
+    "fall"; not "walked" -> "walk", which stem alike): 878 words. Its full lookup is 30 MB of
+    Python objects in every process that loads it, so serving reads this table, shipped in
+    VERB_LEMMAS; tests/test_lexical.py checks it against lemminflect. Rewrite it with
+    `python -c "import index.lexical as l; l.write_verb_lemmas()"`."""
+    from lemminflect import getAllLemmas
+    from lemminflect.core.Lemmatizer import Lemmatizer
+
+    lookup = Lemmatizer()
+    words = {*lookup._getLemmaDict(), *lookup._getOverridesDict()}
+    table = {}
+    for word in sorted(w for w in words if w == w.lower()):
+        lemma = (getAllLemmas(word, upos="VERB").get("VERB") or [word])[0]
+        if _stemmer().stemWord(lemma) != _stemmer().stemWord(word):
+            table[word] = lemma
+    return table
+
+
+def write_verb_lemmas() -> None:
+    VERB_LEMMAS.write_text(json.dumps(verb_lemma_table(), indent=0) + "\n", encoding="utf-8")
 
 
 class Bm25Index:
-    def __init__(self, retriever: bm25s.BM25):
-        self.retriever = retriever
-        vocab = retriever.vocab_dict
-        indptr = np.asarray(retriever.scores["indptr"])
-        self.doc_freq = {
-            term: int(indptr[i + 1] - indptr[i]) for term, i in vocab.items() if i + 1 < len(indptr)
-        }
-        self.doc_count = int(retriever.scores["num_docs"])
+    """BM25 postings: for each term, the chunks holding it and their precomputed scores (CSC),
+    written by bm25s. Loading reads bm25s's files itself, memory-mapped: serving imports neither
+    bm25s nor scipy (17 MB of private memory in every worker)."""
+
+    def __init__(
+        self, vocab: dict[str, int], postings: dict[str, np.ndarray], doc_count: int, retriever=None
+    ) -> None:
+        self.vocab = vocab  # term -> its column in the postings
+        self.indptr, self.indices, self.data = (postings[k] for k in ("indptr", "indices", "data"))
+        self.doc_count = doc_count
+        self.retriever = retriever  # the bm25s index a build made, for saving it
 
     @classmethod
     def build(cls, texts: list[str]) -> Bm25Index:
+        import bm25s
+
         retriever = bm25s.BM25()
         retriever.index([analyze(text) or ["\0"] for text in texts], show_progress=False)
-        return cls(retriever)
+        scores = retriever.scores
+        return cls(retriever.vocab_dict, scores, int(scores["num_docs"]), retriever)
 
     @classmethod
     def load(cls, folder: Path) -> Bm25Index:
         """Memory-mapped: workers on one machine share the postings through the page cache."""
-        return cls(bm25s.BM25.load(str(folder), mmap=True, show_progress=False))
+        postings = {
+            name: np.load(folder / f"{name}.csc.index.npy", mmap_mode="r")
+            for name in ("indptr", "indices", "data")
+        }
+        vocab = json.loads((folder / "vocab.index.json").read_text(encoding="utf-8"))
+        params = json.loads((folder / "params.index.json").read_text(encoding="utf-8"))
+        return cls(vocab, postings, int(params["num_docs"]))
 
     def save(self, folder: Path) -> None:
+        assert self.retriever is not None, "only a built index is saved"
         self.retriever.save(str(folder), show_progress=False)
 
     def search(self, query_terms: list[str], k: int) -> list[tuple[int, float]]:
@@ -132,11 +179,10 @@ class Bm25Index:
         Sums the precomputed BM25 postings of the terms with one bincount. bm25s's own retrieve
         does the same with np.add.at, one term at a time, and took 4.5 ms at 100,000 chunks.
         """
-        ids = [self.retriever.vocab_dict[t] for t in query_terms if t in self.retriever.vocab_dict]
+        ids = [self.vocab[t] for t in query_terms if t in self.vocab]
         if not ids or k <= 0:
             return []
-        postings = self.retriever.scores
-        indptr, indices, data = postings["indptr"], postings["indices"], postings["data"]
+        indptr, indices, data = self.indptr, self.indices, self.data
         spans = [slice(indptr[i], indptr[i + 1]) for i in ids]
         scores = np.bincount(
             np.concatenate([indices[span] for span in spans]),
@@ -150,5 +196,11 @@ class Bm25Index:
 
     def idf(self, term: str) -> float:
         """Inverse document frequency; a term the corpus never uses gets the highest value."""
-        df = self.doc_freq.get(term, 0)
+        df = self.doc_freq(term)
         return math.log(1 + (self.doc_count - df + 0.5) / (df + 0.5))
+
+    def doc_freq(self, term: str) -> int:
+        """How many chunks hold the term: the length of its postings."""
+        i = self.vocab.get(term)
+        indptr = self.indptr
+        return int(indptr[i + 1] - indptr[i]) if i is not None and i + 1 < len(indptr) else 0

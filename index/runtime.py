@@ -1,9 +1,14 @@
 """The models a process runs on, loaded once and handed to every engine: the one seam for models.
 
     build embedder     sentence-transformers, loaded on the first build (or question fallback)
-    question embedder  the index folder's checked ONNX export, else the build embedder
-    reader             the index folder's checked ONNX export, else PyTorch (index.query.reader)
+    question embedder  the checked ONNX export, else the build embedder
+    reader             the checked ONNX export, else PyTorch (index.query.reader)
     answer model       the shipped logistic model (index/data/answer_model.json)
+
+The exports live in `<home>/models/`: with a data folder (QABOT_DATA_DIR) one folder for the
+machine, `<data folder>/models/`, shared by every collection and every worker; without, the
+index folder's own. They are named for the weights' sha256, so every collection of the same
+model serves from the same files, and each is loaded once per process.
 
 `Engine.open` and `Collections` receive one `Models`; nothing else constructs a model. Tests hand
 in a `Models` with the session's embedder and exports instead of patching import paths.
@@ -48,6 +53,7 @@ class Models:
         export: Export = export_models,
         exports: bool = True,
         answer_model: AnswerModel | None = None,
+        home: Path | None = None,
     ) -> None:
         self.model, self.dtype, self.batch_size = (
             settings.model,
@@ -58,8 +64,14 @@ class Models:
         self.exports = exports
         self._export = export
         self._embedder = embedder
+        self.home = home  # the folder whose models/ holds the exports; None: each index folder
         self._reader: Reader | None = None
+        self._questions: dict[Path, OnnxEmbedder] = {}
         self._lock = threading.Lock()
+
+    def folder(self, index_dir: Path) -> Path:
+        """Where the exports for an index folder are: `<folder>/models/`."""
+        return self.home or index_dir
 
     def build_embedder(self) -> Embedder:
         """The sentence-transformers model builds use; loaded now if nothing needed it yet."""
@@ -69,23 +81,38 @@ class Models:
             return self._embedder
 
     def question_embedder(self, index_dir: Path) -> OnnxEmbedder | None:
-        """The checked ONNX question model in the index folder, or None (one log line says why)."""
-        return onnx_embed.load(self.model, index_dir) if self.exports else None
+        """The checked ONNX question model for the index folder, or None (one log line says
+        why); loaded once per process and file."""
+        if not self.exports:
+            return None
+        folder = self.folder(index_dir)
+        with self._lock:
+            if folder not in self._questions:
+                loaded = onnx_embed.load(self.model, folder)
+                if loaded is None:
+                    return None
+                self._questions[folder] = loaded
+            return self._questions[folder]
 
     def reader(self, index_dir: Path) -> Reader:
         """The reader every engine shares: the first checked ONNX export found in an index folder
         asked for, else PyTorch (loaded once per process, one log line)."""
         with self._lock:
             if not isinstance(self._reader, OnnxReader):
-                self._reader = reader_model.load(index_dir)
+                self._reader = reader_model.load(self.folder(index_dir))
             return self._reader
 
     def export(self, index_dir: Path) -> None:
-        """Export the question model and the reader into the index folder (the next `reader` or
-        `question_embedder` call for that folder serves them)."""
-        self._export(self.model, index_dir)
+        """Export the question model and the reader for the index folder, into `folder`'s
+        models/ (the next `reader` or `question_embedder` call for that folder serves them)."""
+        self._export(self.model, self.folder(index_dir))
+
+    def exported(self, index_dir: Path) -> bool:
+        """Whether the exports for the index folder were written (not whether they check out)."""
+        return (self.folder(index_dir) / "models").is_dir()
 
 
-def load_models(settings: EngineSettings) -> Models:
-    """The models for this settings' model name: the answer model now, the others on first use."""
-    return Models(settings)
+def load_models(settings: EngineSettings, home: Path | None = None) -> Models:
+    """The models for this settings' model name: the answer model now, the others on first use;
+    `home`: the machine's folder for the exports (the data folder), else each index folder."""
+    return Models(settings, home=home)

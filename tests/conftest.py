@@ -81,10 +81,13 @@ def share_exported(exported: Path, index_dir: Path) -> Path:
     """Put the session's exports into an index folder, as `qabot index build` would (hard links:
     the files are only ever replaced, never written in place)."""
     models = index_dir / "models"
-    models.mkdir(parents=True, exist_ok=True)
-    for file in exported.parent.iterdir():
-        if not (models / file.name).exists():
-            os.link(file, models / file.name)
+    for file in exported.parent.rglob("*"):  # with the copies prepared for this machine
+        relative = file.relative_to(exported.parent)
+        if file.is_file() and not any(part.startswith(".") for part in relative.parts):
+            target = models / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not target.exists():
+                os.link(file, target)
     return models / exported.name
 
 
@@ -106,7 +109,7 @@ def models(embedder, exported_model):
 @pytest.fixture
 def served_models(monkeypatch, models):
     """Front ends (the CLI, the bot) load the session's models through the one seam."""
-    monkeypatch.setattr("index.runtime.load_models", lambda settings: models)
+    monkeypatch.setattr("index.runtime.load_models", lambda settings, home=None: models)
     return models
 
 

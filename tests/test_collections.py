@@ -164,3 +164,63 @@ def test_guild_collection_names() -> None:
     assert guild_collection(7, "Rules") == "guild/7/rules"
     with pytest.raises(CollectionError):
         guild_collection(7, "../x")
+
+
+HEAVY = ("torch", "transformers", "sentence_transformers", "lemminflect", "bm25s", "scipy")
+SERVE = """
+import dataclasses, json, sys
+from pathlib import Path
+from index.library.collections import Collections
+from index.settings import EngineSettings, LibrarySettings
+
+corpus, index, data, questions = sys.argv[1:5]
+settings = EngineSettings(corpus_dir=Path(corpus), index_dir=Path(index))
+collections = Collections(settings, LibrarySettings(data_dir=Path(data)))
+engine = collections.engine("guild/1")
+answers = [dataclasses.asdict(engine.answer(q)) for q in json.loads(questions)]
+print(json.dumps([answers, [m for m in HEAVY if m in sys.modules]]))
+"""
+
+
+def test_a_worker_serves_collections_from_the_machines_exports_without_torch(
+    tmp_path: Path, models, exported_model: Path
+) -> None:
+    """A worker starting over a cached collection loads the exports in `<data>/models` (shared by
+    every collection and worker), imports no torch, and answers exactly as the engine that
+    built it."""
+    import dataclasses
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO, share_exported
+
+    data = tmp_path / "data"
+    settings = EngineSettings(corpus_dir=tmp_path / "docs_corpus", index_dir=tmp_path / "idx")
+    built = Collections(settings, LibrarySettings(data_dir=data), models)
+    put(built, "guild/1", "alpha.txt", ALPHA)
+    put(built, "guild/1", "beta.txt", BETA)
+    questions = ["Where does the alpha club meet?", "Where is the telescope?", "Who won in 1998?"]
+    expected = json.loads(
+        json.dumps([dataclasses.asdict(built.engine("guild/1").answer(q)) for q in questions])
+    )
+    shutil.rmtree(built.paths("guild/1").index_dir / "models")  # only the machine's folder now
+    share_exported(exported_model, data)
+
+    script = f"HEAVY = {HEAVY!r}\n{SERVE}"
+    arguments = [str(settings.corpus_dir), str(settings.index_dir), str(data)]
+    done = subprocess.run(
+        [sys.executable, "-c", script, *arguments, json.dumps(questions)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    answers, heavy = json.loads(done.stdout.strip().splitlines()[-1])
+    assert heavy == []
+    timeless = [{k: v for k, v in a.items() if k != "took_ms"} for a in answers]
+    assert timeless == [{k: v for k, v in a.items() if k != "took_ms"} for a in expected]
+    assert answers[0]["answered"] and "boathouse" in answers[0]["answer"]
+    assert not (built.paths("guild/1").index_dir / "models").exists()

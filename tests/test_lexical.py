@@ -53,3 +53,46 @@ def test_irregular_verb_forms_meet_their_lemma_for_answer_matching():
         "Why did apple prices fall?", lambda term: {"fall": 2.0}.get(term, 1.0)
     )
     assert weights == {"appl": 1.0, "price": 1.0, "fall": 2.0}
+
+
+def test_the_shipped_verb_lemmas_stem_every_word_as_lemminflect_does():
+    """Serving reads a small table instead of lemminflect's 30 MB lookup: every word lemminflect
+    knows must still stem to what its lemma stems to."""
+    from lemminflect import getAllLemmas
+    from lemminflect.core.Lemmatizer import Lemmatizer
+
+    from index.lexical import _stemmer, _verb_lemma, _verb_lemmas, verb_lemma_table
+
+    assert _verb_lemmas() == verb_lemma_table(), "rewrite it: index.lexical.write_verb_lemmas()"
+    lookup = Lemmatizer()
+    words = [w for w in {*lookup._getLemmaDict(), *lookup._getOverridesDict()} if w == w.lower()]
+    stem = _stemmer().stemWord
+    for word in [*words, "fell", "froze", "zzzunknown"]:
+        lemma = (getAllLemmas(word, upos="VERB").get("VERB") or [word])[0]
+        assert stem(_verb_lemma(word)) == stem(lemma), word
+
+
+def test_a_saved_index_loads_without_bm25s_and_searches_as_built(
+    index: Bm25Index, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    from index.lexical import _stopwords
+
+    index.save(tmp_path / "bm25")
+    loaded = Bm25Index.load(tmp_path / "bm25")
+    for question in ("Kurile Islands dispute", "Why is Moscow angry at Japan?", "zzzunknown"):
+        terms = question_terms(question)
+        assert loaded.search(terms, 5) == index.search(terms, 5)
+        assert [loaded.idf(t) for t in terms] == [index.idf(t) for t in terms]
+    from bm25s.stopwords import STOPWORDS_EN
+
+    assert _stopwords() == frozenset(STOPWORDS_EN)
+    script = (
+        "import sys; from pathlib import Path; from index.lexical import Bm25Index, analyze;"
+        f"Bm25Index.load(Path({str(tmp_path / 'bm25')!r})).search(analyze('Japan'), 3);"
+        "print([m for m in ('bm25s', 'scipy') if m in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
+    assert done.stdout.strip() == "[]", done.stderr

@@ -2,9 +2,11 @@
 
 Where each collection's folders are is index/library/layout.py. Engines are kept in an LRU cache
 of QABOT_COLLECTION_CACHE; an evicted one reloads on its next question. All of them share the
-models handed in (index.runtime): questions go through the build embedder, and the reader is the
-one the default collection loaded. Each collection has its own change lock: while one collection
-is changed or rebuilt, a change to it is refused (CollectionBusy), and the others carry on.
+models handed in (index.runtime), and every collection serves from the same ONNX exports: with a
+data folder they are in `<data folder>/models/`, one folder for every collection and every
+worker on the machine, written by the first process that needs them; serving imports no torch.
+Each collection has its own change lock: while one collection is changed or rebuilt, a change to
+it is refused (CollectionBusy), and the others carry on.
 
 With shared state (QABOT_DATABASE_URL, index/state) that lock holds across every worker, and a
 change or build is published (index/library/shared.py): documents and builds go to object storage
@@ -89,7 +91,11 @@ class Collections:
         self.cache_size = library.collection_cache
         # One set of models for every collection: the default engine's when there is one.
         if models is None:
-            models = default_engine.models if default_engine else runtime.load_models(settings)
+            models = (
+                default_engine.models
+                if default_engine
+                else runtime.load_models(settings, library.data_dir)
+            )
         self.models = models
         self._engines: OrderedDict[str, Engine] = OrderedDict()
         self._pinned = {DEFAULT: default_engine} if default_engine else {}
@@ -289,13 +295,12 @@ class Collections:
             return None
 
     def _engine_over(self, paths: CollectionPaths) -> Engine:
-        """Questions through the shared build model; the reader is the shared one. The default
-        collection serves from exports like a lone engine (written here when missing)."""
+        """Every collection serves from the models' exports (written here when missing), so
+        questions load no torch; the question model and the reader are the process's own."""
         settings = self._settings_for(paths)
-        exports = paths.name == DEFAULT and self.models.exports
-        if exports and not (paths.index_dir / "models").is_dir():
+        if self.models.exports and not self.models.exported(paths.index_dir):
             self.models.export(paths.index_dir)
-        return Engine.open(settings, self.models, build_if_missing=False, exports=exports)
+        return Engine.open(settings, self.models, build_if_missing=False)
 
     def forget(self, name: str) -> None:
         """Drop a collection's engine from memory (it reloads on its next use)."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,7 +102,8 @@ class OnnxEmbedder:
 
 
 def load(model: str, index_dir: Path) -> OnnxEmbedder | None:
-    """The exported model for this model's weights, checked; None (and one log line) if unusable."""
+    """The exported model for this model's weights, checked; None (and one log line) if unusable.
+    Loaded once per process and file: copies of the same file in other folders share it."""
     folder = ModelFolder.of(model)
     if folder is None:
         log.warning("qabot: the model %s can't be served by ONNX Runtime; %s", model, FALLBACK)
@@ -110,11 +112,19 @@ def load(model: str, index_dir: Path) -> OnnxEmbedder | None:
     problem = exports.problem(path, WHAT)
     if problem is None:
         try:
-            return OnnxEmbedder(model, folder, path)
+            with _lock:
+                key = exports.checksum(path)
+                if key not in _loaded:
+                    _loaded[key] = OnnxEmbedder(model, folder, path)
+                return _loaded[key]
         except Exception as error:  # onnxruntime raises its own error types for a bad file
             problem = f"the question model {path} can't be loaded ({error})"
     log.warning("qabot: %s; %s", problem, FALLBACK)
     return None
+
+
+_lock = threading.Lock()
+_loaded: dict[str, OnnxEmbedder] = {}  # by the file's sha256
 
 
 def export(model: str, index_dir: Path) -> Path | None:
