@@ -91,6 +91,12 @@ class Engine:
         exports = models.exports if exports is None else exports
         questions = None
         if exports and store.live_folder(settings.index_dir) is not None:
+            if models.exported(settings.index_dir) and not models.reader_exported(
+                settings.index_dir
+            ):
+                # Reader weights newer than the index's exports (an upgrade): export them once,
+                # rather than serve every question from PyTorch.
+                models.export(settings.index_dir)
             # Checksums and file reads release the GIL: read the index while the model loads.
             with ThreadPoolExecutor(max_workers=1) as pool:
                 reading = pool.submit(store.read_index, settings.index_dir)

@@ -26,6 +26,7 @@ from index.query import reader as reader_model
 from index.query.answer_model import AnswerModel, load_model
 from index.query.onnx_embed import OnnxEmbedder
 from index.query.reader import OnnxReader, TorchReader
+from index.query.span_model import shipped_sha256
 from index.settings import EngineSettings
 
 Reader = OnnxReader | TorchReader
@@ -106,6 +107,10 @@ class Models:
         """Export the question model and the reader for the index folder, into `folder`'s
         models/ (the next `reader` or `question_embedder` call for that folder serves them)."""
         self._export(self.model, self.folder(index_dir))
+
+    def reader_exported(self, index_dir: Path) -> bool:
+        """Whether the reader of the shipped weights has its export for the index folder."""
+        return reader_model.onnx_path(self.folder(index_dir), shipped_sha256()).is_file()
 
     def exported(self, index_dir: Path) -> bool:
         """Whether the exports for the index folder were written (not whether they check out)."""

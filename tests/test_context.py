@@ -19,7 +19,7 @@ def shown(answer) -> tuple[str, ...]:
 def test_a_follow_up_finds_what_the_previous_question_was_about(article_engine) -> None:
     # A bar the question alone doesn't reach (it names no one), so the follow-up path runs.
     engine = Engine(
-        replace(article_engine.settings, abstain="0.3"),
+        replace(article_engine.settings, abstain="0.4"),
         article_engine.models,
         article_engine.embedder,
         article_engine._index,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 from dataclasses import replace
 
@@ -70,6 +71,35 @@ def test_a_sentence_that_comes_near_is_shown_as_closest_never_as_an_answer(artic
     # Only passages whole come after it, numbered on.
     assert [c.n for c in near.related] == list(range(1, len(near.related) + 1))
     assert all(c.quote == c.passage for c in near.related[1:])
+
+
+def test_a_why_question_quotes_the_sentence_with_the_reason(article_engine):
+    answer = article_engine.answer("Why was the reception of the Japanese delegation downgraded?")
+    assert answer.answered
+    assert "attributed this downgrading more to a decision by Tokyo" in answer.answer
+
+
+def test_other_questions_about_the_same_sentence_are_not_given_its_neighbour(article_engine):
+    answer = article_engine.answer(
+        "Who said the recent developments would lead to a downgrading in the reception of a "
+        "Japanese delegation?"
+    )
+    assert answer.answered and "Peskov specified" in answer.answer
+    assert "attributed" not in answer.answer
+
+
+def test_an_index_without_the_readers_export_gets_it_when_opened(article_engine, models, tmp_path):
+    """New reader weights (an upgrade) find an index exported for the old ones: the engine
+    exports the reader once instead of answering every question in PyTorch."""
+    index = tmp_path / "index"
+    shutil.copytree(article_engine.settings.index_dir, index)
+    for old in (index / "models").glob("reader-*"):
+        old.unlink()
+    settings = replace(article_engine.settings, index_dir=index)
+    assert not models.reader_exported(index)
+    engine = Engine.open(settings, models, build_if_missing=False, exports=True)
+    assert models.reader_exported(index)
+    assert engine.answer("What did Tokyo urge Japanese citizens to do?").answered
 
 
 def test_nothing_is_named_closest_below_the_lenient_level(article_engine):

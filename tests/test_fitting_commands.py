@@ -87,7 +87,7 @@ def test_reader_training_then_fitting_write_checked_models_that_load(six_documen
 def test_other_sets_train_the_reader_only_on_documents_the_levels_never_sample(
     tmp_path, monkeypatch
 ):
-    from index.training import levels
+    from index.training import common
     from index.training.common import read_records
     from index.training.reader_train import _far_records
 
@@ -99,9 +99,9 @@ def test_other_sets_train_the_reader_only_on_documents_the_levels_never_sample(
     ]
     lines = "".join(json.dumps(r | {"answerable": True, "paragraph": 1}) + "\n" for r in records)
     (tmp_path / "questions.jsonl").write_text(lines, encoding="utf-8")
-    monkeypatch.setattr(levels, "LIMIT", 20)
+    monkeypatch.setattr(common, "LEVELS_SAMPLE", 20)
     far = _far_records(tmp_path, 20, read_records)
-    near = read_records(tmp_path, levels.LIMIT)
+    near = read_records(tmp_path, common.LEVELS_SAMPLE)
     assert len(far) >= 20 and len(near) >= 20
     assert not {r["doc"] for r in far} & {r["doc"] for r in near}
     with pytest.raises(SystemExit, match="too few documents"):

@@ -6,9 +6,10 @@ probability that it holds the answer. When the best one does not reach the abste
 (QABOT_ABSTAIN), qabot abstains and lists the closest passages as related. Between the two, when
 the best sentence reaches the `lenient` level but not the bar, it abstains all the same
 (`answered` stays false) and names that sentence as `closest`: shown as what comes nearest, never
-as an answer. It reads only its
-inputs (the hits carry everything it needs, the corpus's IDF comes as a value), and the Answer it
-returns is complete: nothing patches it afterwards.
+as an answer. A "why" or "how" question also quotes the best sentence's neighbour when that one
+gives the reason or the manner. It reads only its inputs (the hits carry everything it needs, the
+corpus's IDF comes as a value), and the Answer it returns is complete: nothing patches it
+afterwards.
 """
 
 from __future__ import annotations
@@ -18,10 +19,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.lexical import TermWeights
+from index.lexical import TermWeights, canonical_terms
 from index.models import Answer, Chunk, Citation, Sentence, Source
 from index.query.answer_model import AnswerModel
-from index.query.features import Candidate, candidate_features, candidates_of, reader_margins
+from index.query.features import (
+    Candidate,
+    candidate_features,
+    candidates_of,
+    explanation_wanted,
+    reader_margins,
+)
 from index.query.locate import locate
 from index.query.reader import Read
 from index.query.retrieve import Hit
@@ -66,7 +73,8 @@ def compose_answer(
         floor = model.levels.get(CLOSEST_LEVEL, bar)
         closest = scored[0] if scored and floor <= scored[0].probability else None
         return _abstain(question, hits, closest, started, scored[0].probability if scored else 0.0)
-    return _assemble(question, hits, _choose(scored, bar), started)
+    chosen = _with_explanation(question, evidence, scored, _choose(scored, bar))
+    return _assemble(question, hits, chosen, started)
 
 
 def _abstain(
@@ -108,6 +116,33 @@ def _choose(scored: list[Scored], bar: float) -> list[Scored]:
     best = scored[0]
     floor = max(bar, SHARE_OF_BEST * best.probability)
     return [best, *(s for s in scored[1:MAX_SENTENCES] if s.probability >= floor)]
+
+
+def _with_explanation(
+    question: str, evidence: Evidence, scored: list[Scored], chosen: list[Scored]
+) -> list[Scored]:
+    """A "why" or "how" question also quotes the sentence next to the best one when that
+    sentence gives a reason or a manner and shares a term with the question: the best sentence
+    often restates what the question asks about ("… would lead to a downgrading …") and its
+    neighbour says why ("… attributed this downgrading more to a decision by Tokyo …")."""
+    wanted = explanation_wanted(question)
+    if wanted is None or len(chosen) >= MAX_SENTENCES:
+        return chosen
+    best = chosen[0].candidate
+    order = evidence.hits[best.hit].chunk.sentences
+    at = order.index(best.sentence)
+    terms = evidence.terms.weights.keys()
+    for item in scored:
+        candidate = item.candidate
+        if (
+            candidate.hit == best.hit
+            and abs(order.index(candidate.sentence) - at) == 1
+            and item not in chosen
+            and wanted.search(candidate.text)
+            and terms & set(canonical_terms(candidate.text))
+        ):
+            return [*chosen, item]
+    return chosen
 
 
 def _assemble(question: str, hits: list[Hit], chosen: list[Scored], started: float) -> Answer:

@@ -67,6 +67,29 @@ _WANTS_DATE = re.compile(r"\s*(?:when|what (?:year|date|day|month|century)|in wh
 _WANTS_NUMBER = re.compile(
     r"\s*(?:how (?:many|much|long|old|far|large|big|often|tall|high)|what percent)", re.I
 )
+_WANTS_REASON = re.compile(
+    r"\s*(?:why\b|what (?:is|was|are|were) the (?:reasons?|causes?)\b|for what reason"
+    r"|what (?:caused|led)\b)",
+    re.I,
+)
+_REASON = re.compile(
+    r"\b(?:because|due to|owing to|thanks to|since|as a result|result(?:ed|s|ing)? (?:of|from)"
+    r"|caus(?:e|ed|es|ing)|reasons?|attribut(?:e|ed|es|ing)|so that|in order to|so as to"
+    r"|led to|leads? to|leading to|in response|for fear|blam(?:e|ed|es|ing)|motivat\w*"
+    r"|stem(?:s|med)? from|consequen\w*)\b",
+    re.I,
+)
+# "how" asking for a manner, not for a quantity ("how many", "how long", "how fast", …)
+_WANTS_MANNER = re.compile(
+    r"\s*how\b(?!\s+(?:many|much|long|old|far|big|large|often|tall|high|fast|few|deep|wide"
+    r"|early|late|soon|frequently|\w+er)\b)",
+    re.I,
+)
+_MANNER = re.compile(
+    r"\bby\s+(?:\w+ing|means of|a|an|the|their|its|his|her|using)\b|\bthrough\b|\busing\b"
+    r"|\bvia\b|\bwith the help of\b|\bin order to\b|\bso that\b",
+    re.I,
+)
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nor|cannot|without)\b|n't\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’-]*")
 _DIGITS = re.compile(r"\d[\d,.]*\d|\d")
@@ -209,6 +232,16 @@ def _read_question(question: str, terms: TermWeights) -> _Question:
 def _new_names(text: str, q: _Question) -> float:
     names = canonical_terms(" ".join(_CAPITALISED.findall(text)))  # no term spans a space
     return sum(t not in q.weights for t in names) / len(names) if names else 0.0
+
+
+def explanation_wanted(question: str) -> re.Pattern | None:
+    """For a "why" or a "how" (manner) question, what a sentence giving the reason or the manner
+    says ("because", "attributed … to", "by …ing"); None for any other question."""
+    if _WANTS_REASON.match(question):
+        return _REASON
+    if _WANTS_MANNER.match(question) and not _WANTS_NUMBER.match(question):
+        return _MANNER
+    return None
 
 
 def _answer_type(question: str) -> re.Pattern | None:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 SEED = 0
 FOLDS = 6
+LEVELS_SAMPLE = 3000  # questions per set the levels are placed on (index.training.levels)
 
 
 @dataclass(frozen=True)

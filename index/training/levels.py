@@ -33,7 +33,7 @@ import numpy as np
 from index.query.answer_model import MODEL_PATH, load_model
 from index.query.features import FEATURES
 from index.query.span_model import shipped_sha256
-from index.training.common import SEED, questions_sha256
+from index.training.common import LEVELS_SAMPLE, SEED, questions_sha256
 from index.training.fit import decide
 from index.training.rows import Rows, collect_held_out
 
@@ -41,7 +41,6 @@ ANSWERABLE_SHARE = 0.75
 LENIENT_ANSWER_RATE = 0.9
 STRICT_ABSTAIN = 0.9
 UNANSWERABLE_KINDS = ("adversarial", "off-topic", "near-miss")
-LIMIT = 3000  # questions per set, by document (see common.read_records)
 BARS = np.round(np.arange(0.01, 0.9, 0.005), 4)
 
 
@@ -138,7 +137,9 @@ def _figures(rows: Rows, decisions, bar: float) -> dict:
 def cached_rows(folder: Path, index_dir: Path, limit: int | None) -> Rows:
     """collect_held_out's rows for the folder, from the index folder's cache when they are for the
     same questions, sample, reader and features."""
-    key = json.dumps([questions_sha256(folder), limit, SEED, shipped_sha256(), FEATURES])
+    key = json.dumps(
+        [questions_sha256(folder), limit, SEED, shipped_sha256(), FEATURES, _features_code()]
+    )
     path = index_dir / f"level-rows-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
     if path.is_file():
         saved = np.load(path, allow_pickle=False)
@@ -148,11 +149,24 @@ def cached_rows(folder: Path, index_dir: Path, limit: int | None) -> Rows:
     return rows
 
 
+def _features_code() -> str:
+    """The code the features come from: rows cached before a change to it are not reused."""
+    from index import lexical
+    from index.query import features
+
+    digest = hashlib.sha256()
+    for module in (features, lexical):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m index.training.levels", description=__doc__)
     parser.add_argument("folders", nargs="+", type=Path, help="SQuAD-style folders")
     parser.add_argument("--index", type=Path, default=Path(".qabot/levels-index"))
-    parser.add_argument("--limit", type=int, default=LIMIT, help="questions per set, by document")
+    parser.add_argument(
+        "--limit", type=int, default=LEVELS_SAMPLE, help="questions per set, by document"
+    )
     parser.add_argument("--model", type=Path, default=MODEL_PATH)
     args = parser.parse_args(argv)
     parts = []

@@ -256,10 +256,10 @@ def main(argv: list[str] | None = None) -> int:
 def _far_records(folder: Path, limit: int, read_records) -> list[dict]:
     """`limit` questions of the folder, by document, none of whose documents the levels' sample
     (the near end of the same order) holds."""
-    from index.training.levels import LIMIT
+    from index.training.common import LEVELS_SAMPLE
 
     records = read_records(folder, limit, from_end=True)
-    near = {r.get("doc") for r in read_records(folder, LIMIT)}
+    near = {r.get("doc") for r in read_records(folder, LEVELS_SAMPLE)}
     if near & {r.get("doc") for r in records}:
         raise SystemExit(f"{folder}: too few documents to keep {limit} questions apart from levels")
     return records
