@@ -100,9 +100,9 @@ def test_other_sets_train_the_reader_only_on_documents_the_levels_never_sample(
     lines = "".join(json.dumps(r | {"answerable": True, "paragraph": 1}) + "\n" for r in records)
     (tmp_path / "questions.jsonl").write_text(lines, encoding="utf-8")
     monkeypatch.setattr(common, "LEVELS_SAMPLE", 20)
-    far = _far_records(tmp_path, 20, read_records)
+    far = _far_records(tmp_path, 20)
     near = read_records(tmp_path, common.LEVELS_SAMPLE)
     assert len(far) >= 20 and len(near) >= 20
     assert not {r["doc"] for r in far} & {r["doc"] for r in near}
     with pytest.raises(SystemExit, match="too few documents"):
-        _far_records(tmp_path, 45, read_records)  # would reach into the levels' sample
+        _far_records(tmp_path, 45)  # would reach into the levels' sample

@@ -13,7 +13,6 @@ State protocol holds, beside index/state/sqlite.py's files for one process.
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 import threading
@@ -35,6 +34,7 @@ from index.state.records import (
     StateUnavailable,
     Vote,
     answer_of,
+    answer_row,
     now,
     salted,
     vote_of,
@@ -215,13 +215,13 @@ class PostgresFeedback:
         place: str = "",
         parent: str = "",
     ) -> str:
-        key = secrets.token_hex(6)
+        row = answer_row(question, chunk_ids, answered, place, parent)
         self._run(
             "INSERT INTO answers (collection, key, question, chunk_ids, answered, created_at,"
             " place, parent) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-            (key, question, json.dumps(list(chunk_ids)), bool(answered), now(), place, parent),
+            row,
         )
-        return key
+        return row[0]
 
     def move(self, key: str, place: str) -> None:
         with self.state.db() as db:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -101,6 +102,15 @@ def now() -> str:
 
 
 # The row codec both stores share: chunk ids are kept as a JSON list, a vote as +1 or -1.
+
+
+def answer_row(
+    question: str, chunk_ids: tuple[str, ...], answered: bool, place: str, parent: str
+) -> tuple:
+    """A new answers row: (key, question, chunk_ids, answered, created_at, place, parent), with
+    a fresh key, the one its buttons carry (the store adds its own key columns)."""
+    key = secrets.token_hex(6)
+    return (key, question, json.dumps(list(chunk_ids)), bool(answered), now(), place, parent)
 
 
 def answer_of(key: str, question: str, chunk_ids: str, answered: object) -> AnswerRecord:

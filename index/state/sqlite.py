@@ -14,7 +14,6 @@ worker threads.
 
 from __future__ import annotations
 
-import json
 import secrets
 import sqlite3
 import threading
@@ -38,6 +37,7 @@ from index.state.records import (
     QuestionVotes,
     Vote,
     answer_of,
+    answer_row,
     now,
     salted,
     vote_of,
@@ -91,14 +91,14 @@ class FeedbackStore:
 
         `place` is the channel or thread it is posted in, `parent` the answer it follows up.
         """
-        key = secrets.token_hex(6)
+        row = answer_row(question, chunk_ids, answered, place, parent)
         with self._db() as db:
             db.execute(
                 "INSERT INTO answers (key, question, chunk_ids, answered, created_at, place,"
                 " parent) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (key, question, json.dumps(list(chunk_ids)), int(answered), now(), place, parent),
+                row,
             )
-        return key
+        return row[0]
 
     def move(self, key: str, place: str) -> None:
         """The answer now lives in `place` (the thread or forum post opened for it)."""

@@ -196,7 +196,7 @@ def out_of_fold_path(index_dir: Path, questions_sha256: str) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     from index.query.features import reader_margins
-    from index.training.common import arguments, ask_all, fold_of, questions_sha256, read_records
+    from index.training.common import arguments, ask_all, fold_of, questions_sha256
 
     parser = arguments("python -m index.training.reader_train", __doc__, WEIGHTS_PATH)
     parser.add_argument(
@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     half = fold_of(np.asarray([str(a.record.get("doc")) for a in asked])) < 3
     more: list = []
     for folder in args.also:
-        records = _far_records(folder, args.also_limit, read_records)
+        records = _far_records(folder, args.also_limit)
         extra, _, _ = ask_all(
             folder, args.index.parent / f"{args.index.name}-{folder.name}", records=records
         )
@@ -253,13 +253,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _far_records(folder: Path, limit: int, read_records) -> list[dict]:
+def _far_records(folder: Path, limit: int) -> list[dict]:
     """`limit` questions of the folder, by document, none of whose documents the levels' sample
     (the near end of the same order) holds."""
-    from index.training.common import LEVELS_SAMPLE
+    from index.training import common
 
-    records = read_records(folder, limit, from_end=True)
-    near = {r.get("doc") for r in read_records(folder, LEVELS_SAMPLE)}
+    records = common.read_records(folder, limit, from_end=True)
+    near = {r.get("doc") for r in common.read_records(folder, common.LEVELS_SAMPLE)}
     if near & {r.get("doc") for r in records}:
         raise SystemExit(f"{folder}: too few documents to keep {limit} questions apart from levels")
     return records
