@@ -173,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     names = args.tiers or (["1k", "10k"] if args.quick else ["1k", "10k", "100k"])
 
     questions = [json.loads(line)["text"] for line in (SCIFACT / "queries.jsonl").open()]
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)  # a fresh clone has no cache yet
     questions_file = CACHE_DIR / "questions.json"
     questions_file.write_text(json.dumps(questions[: args.questions]))
     cache = VectorCache(_model_namespace())
