@@ -100,3 +100,21 @@ def test_the_command_rewrites_only_the_levels_and_the_checksum(tmp_path: Path) -
     assert len(cached) == 1
     assert levels.main(args) == 0  # from the cache: the same levels again
     assert json.loads(model.read_text())["levels"] == after["levels"]
+
+
+def test_cached_rows_are_not_reused_once_the_features_code_changes(tmp_path, monkeypatch):
+    collected = []
+
+    def collect(folder, index_dir, limit):
+        collected.append(folder)
+        rows, _ = synthetic(np.array([0.5]), [("off-topic", np.array([0.1]))])
+        return rows
+
+    (tmp_path / "questions.jsonl").write_text('{"question": "Q?"}\n', encoding="utf-8")
+    monkeypatch.setattr(levels, "collect_held_out", collect)
+    levels.cached_rows(tmp_path, tmp_path, 10)
+    levels.cached_rows(tmp_path, tmp_path, 10)
+    assert len(collected) == 1  # the second call reads the cache
+    monkeypatch.setattr(levels, "_features_code", lambda: "other code")
+    levels.cached_rows(tmp_path, tmp_path, 10)
+    assert len(collected) == 2  # features computed another way: collected again
