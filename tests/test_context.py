@@ -43,6 +43,18 @@ def test_the_passages_cited_before_are_preferred(article_engine) -> None:
     assert (alone.citations or alone.related)[0].chunk_id != peskov.chunk_id
 
 
+def test_a_follow_up_quotes_what_answers_it_not_what_was_shown_before(article_engine) -> None:
+    # The follow-up is searched for together with the earlier question, whose sentence scores
+    # well again; the member asked what trade fell to, and only the next sentence says it.
+    first = article_engine.answer("How much was Russian trade with Japan in the last decade?")
+    assert first.answered and "reached $35 billion" in first.answer
+    context = Context((Turn(first.question, shown(first)),))
+    followed = article_engine.answer("And what did it fall to?", context)
+    assert followed.answered and "trade fell to just over $10 billion" in followed.answer
+    assert "reached $35 billion" not in followed.answer
+    assert followed.citations[0].quote.startswith("However, following the Kremlin")
+
+
 def test_context_is_bounded_to_the_last_turns() -> None:
     turns = tuple(Turn(f"question {i}?", (f"c{i}",)) for i in range(MAX_TURNS + 2))
     context = Context(turns)

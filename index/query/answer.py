@@ -73,8 +73,8 @@ def compose_answer(
         floor = model.levels.get(CLOSEST_LEVEL, bar)
         closest = scored[0] if scored and floor <= scored[0].probability else None
         return _abstain(question, hits, closest, started, scored[0].probability if scored else 0.0)
-    chosen = _with_explanation(question, evidence, scored, _choose(scored, bar))
-    return _assemble(question, hits, chosen, started)
+    chosen = _follow_up_only(question, evidence, _choose(scored, bar))
+    return _assemble(question, hits, _with_explanation(question, evidence, scored, chosen), started)
 
 
 def _abstain(
@@ -143,6 +143,20 @@ def _with_explanation(
         ):
             return [*chosen, item]
     return chosen
+
+
+def _follow_up_only(question: str, evidence: Evidence, chosen: list[Scored]) -> list[Scored]:
+    """A follow-up ("What did he add?" after "Who is Andrey Nastasyin?") is searched for together
+    with the earlier questions, so the sentence that answered them often scores well again. When
+    some of the chosen sentences hold a term of the follow-up's own (one the earlier questions
+    don't use), only those are quoted: the sentence the conversation already showed is not
+    repeated in place of the one that answers the follow-up."""
+    earlier = evidence.searched_for[: -len(question)] if question != evidence.searched_for else ""
+    own = set(canonical_terms(question)) - set(canonical_terms(earlier))
+    if not earlier or len(chosen) < 2 or not own:
+        return chosen
+    kept = [s for s in chosen if own & set(canonical_terms(s.candidate.text))]
+    return kept or chosen
 
 
 def _assemble(question: str, hits: list[Hit], chosen: list[Scored], started: float) -> Answer:
