@@ -30,9 +30,9 @@ from index.models import (
     IndexStatus,
     StageTimes,
 )
-from index.query.answer import Evidence, citation_of, compose_answer
+from index.query.answer import Evidence, citation_of, compose_answer, sheet_of
+from index.query.cascade import read_passages
 from index.query.context import Context, with_context
-from index.query.features import CANDIDATE_PASSAGES
 from index.query.onnx_embed import OnnxEmbedder
 from index.query.retrieve import rank, retrieve
 from index.runtime import Models, QuestionEmbedder
@@ -159,17 +159,19 @@ class Engine:
         hits = retrieve(index, vector, question_terms(searched_for), self.settings.k, cited)
         terms = term_weights(searched_for, index.bm25.idf)
         searched = time.perf_counter()
-        passages = [hit.chunk.text for hit in hits[:CANDIDATE_PASSAGES]]
-        reads = self.reader.read(searched_for, passages)
+        sheet = sheet_of(searched_for, vector, hits, terms)
+        model, bar = self.answer_model, self.abstain_bar
+        sheeted = time.perf_counter()
+        reads = read_passages(self.reader, searched_for, hits, sheet, model, bar)
         read = time.perf_counter()
-        evidence = Evidence(searched_for, vector, hits, reads, terms)
-        answer = compose_answer(question, evidence, self.answer_model, self.abstain_bar, started)
+        evidence = Evidence(searched_for, vector, hits, reads, terms, sheet)
+        answer = compose_answer(question, evidence, model, bar, started)
         done = time.perf_counter()
         times = StageTimes(
             round((embedded - begun) * 1000, 3),
             round((searched - embedded) * 1000, 3),
-            round((done - read) * 1000, 3),
-            round((read - searched) * 1000, 3),
+            round((done - read + sheeted - searched) * 1000, 3),
+            round((read - sheeted) * 1000, 3),
         )
         return answer, times
 

@@ -23,6 +23,7 @@ from index.lexical import TermWeights, canonical_terms
 from index.models import Answer, Chunk, Citation, Sentence, Source
 from index.query.answer_model import AnswerModel
 from index.query.features import (
+    FEATURES,
     Candidate,
     candidate_features,
     candidates_of,
@@ -41,6 +42,7 @@ NOT_SURE = "The documents may not answer this question."  # the middle outcome's
 # A further sentence joins the answer when it also clears the bar and is at least this share as
 # likely as the best one to hold the answer.
 SHARE_OF_BEST = 0.5
+READER = FEATURES.index("reader")
 
 
 @dataclass(frozen=True)
@@ -50,16 +52,55 @@ class Scored:
 
 
 @dataclass(frozen=True)
+class Sheet:
+    """The candidate sentences of the best passages with their features, all but the reader's:
+    that column is filled from the passages read (`rows`). Every other feature of a sentence is
+    known before any passage is read, and none depends on another sentence's reader score."""
+
+    candidates: list[Candidate]
+    features: np.ndarray  # one row of FEATURES per candidate; the reader's column unset
+
+    def read(self, reads: list[Read]) -> np.ndarray:
+        """Which candidates lie in a passage read (the reads are of hits[: len(reads)])."""
+        return np.array([c.hit < len(reads) for c in self.candidates], dtype=bool)
+
+    def rows(self, reads: list[Read], hits: list[Hit]) -> np.ndarray:
+        """The features of the candidates in the passages read, with the reader's margins."""
+        read = self.read(reads)
+        rows = self.features[read].copy()
+        chosen = [c for c, r in zip(self.candidates, read, strict=True) if r]
+        rows[:, READER] = reader_margins(reads, chosen, hits)
+        return rows
+
+    def reaching(self, reads: list[Read], margin: float) -> np.ndarray:
+        """The features of the candidates in passages not read, as if the reader gave each of
+        them `margin`: what they would reach at that margin (only ever compared, never quoted)."""
+        rows = self.features[~self.read(reads)].copy()
+        rows[:, READER] = margin
+        return rows
+
+
+def sheet_of(searched_for: str, vector: np.ndarray, hits: list[Hit], terms: TermWeights) -> Sheet:
+    """The candidates of hits[:CANDIDATE_PASSAGES] and their features before reading."""
+    candidates = candidates_of(hits)
+    unset = np.zeros(len(candidates), dtype=np.float32)
+    features = candidate_features(searched_for, vector, hits, candidates, terms, unset)
+    return Sheet(candidates, features)
+
+
+@dataclass(frozen=True)
 class Evidence:
     """What the answer step reads: the text searched for (the question, or a follow-up with its
-    conversation), its vector, the passages found, the reader's reads of the best of them
-    (hits[:CANDIDATE_PASSAGES], in order), and the question's term weights in this corpus."""
+    conversation), its vector, the passages found, the reader's reads of the first of them
+    (hits[: len(reads)], in order: index.query.cascade stops reading once the rest can't change
+    the answer), the question's term weights in this corpus, and the candidates' sheet."""
 
     searched_for: str
     vector: np.ndarray
     hits: list[Hit]
     reads: list[Read]
     terms: TermWeights
+    sheet: Sheet
 
 
 def compose_answer(
@@ -98,18 +139,25 @@ def _since(started: float) -> float:
 
 
 def score_candidates(evidence: Evidence, model: AnswerModel) -> list[Scored]:
-    """Candidate sentences, most likely to hold the answer first."""
-    hits = evidence.hits
-    candidates = candidates_of(hits)
+    """The candidate sentences of the passages read, most likely to hold the answer first."""
+    sheet = evidence.sheet
+    read = sheet.read(evidence.reads)
+    candidates = [c for c, r in zip(sheet.candidates, read, strict=True) if r]
     if not candidates:
         return []
-    margins = reader_margins(evidence.reads, candidates, hits)
-    features = candidate_features(
-        evidence.searched_for, evidence.vector, hits, candidates, evidence.terms, margins
-    )
-    probabilities = model.probabilities(features)
+    probabilities = model.probabilities(sheet.rows(evidence.reads, evidence.hits))
     order = np.argsort(-probabilities, kind="stable")
     return [Scored(candidates[i], float(probabilities[i])) for i in order]
+
+
+def deciding(best: float, bar: float, closest_floor: float) -> float:
+    """The probability a sentence not yet scored must reach to change the answer composed from
+    sentences whose best has probability `best` (0 for none): to join an answer (or to beat its
+    best), the bar and SHARE_OF_BEST of the best; to turn an abstention into an answer or to
+    change its closest sentence, the bar or the closest level, and the best itself."""
+    if best >= bar:
+        return max(bar, SHARE_OF_BEST * best)
+    return min(bar, max(closest_floor, best))
 
 
 def _choose(scored: list[Scored], bar: float) -> list[Scored]:

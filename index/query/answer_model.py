@@ -27,6 +27,15 @@ DEFAULT_LEVEL = "balanced"
 
 
 @dataclass(frozen=True)
+class CascadeBound:
+    """The reader margin that sentences of unread passages are taken to reach at most
+    (index.query.cascade), for the reader whose weights have this sha256."""
+
+    margin_bound: float
+    reader_sha256: str
+
+
+@dataclass(frozen=True)
 class AnswerModel:
     features: tuple[str, ...]
     mean: np.ndarray
@@ -34,6 +43,7 @@ class AnswerModel:
     weights: np.ndarray
     bias: float
     levels: dict[str, float]  # named abstention bars (probabilities)
+    cascade: CascadeBound | None = None  # absent: the reader reads every passage
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
         """P(the sentence holds the answer), one per row of features."""
@@ -85,9 +95,17 @@ def _load(path: Path) -> AnswerModel:
             weights=np.asarray(spec["weights"], dtype=np.float64),
             bias=float(spec["bias"]),
             levels={k: float(v) for k, v in spec["levels"].items()},
+            cascade=_cascade(spec.get("cascade")),
         )
     except (ValueError, KeyError, TypeError) as error:
         raise QabotError(f"the answer model {path.name} is malformed ({error}); {hint}") from error
     if model.features != FEATURES:
         raise QabotError(f"the answer model {path.name} was fitted on other features; {hint}")
     return model
+
+
+def _cascade(spec: dict | None) -> CascadeBound | None:
+    """The optional `cascade` entry (`python -m index.training.cascade`): a file may lack it."""
+    if spec is None:
+        return None
+    return CascadeBound(float(spec["margin_bound"]), str(spec["reader_sha256"]))

@@ -1,0 +1,218 @@
+"""The margin bound for reading passages one at a time: `python -m index.training.cascade`.
+
+index.query.cascade stops reading once no sentence of an unread passage could change the answer
+even with the reader margin `margin_bound`. The highest margin the shipped reader gives is about
+5, but a sentence of a later passage that reaches it and changes the answer is rare, and every
+lower bound saves more reading. This command takes the lowest bound, on a grid of GRID_STEP, at
+which the engine's answer stays the full read's on every question of the levels' sample
+(index/training/levels.py: each set's questions as asked, plus the off-topic and near-miss
+variants), at every named level and at every bound above it. "The answer" is whether it answers,
+the sentences it quotes, and the closest sentence an abstention names; an abstention decided
+early may report a lower confidence (the best of the sentences read), which it counts apart.
+
+It reads the levels' cached rows (computing them when missing), writes the bound into the answer
+model file with the sha256 of the reader it bounds, and rewrites the file's .sha256. Run it again
+after `python -m index.training.fit` or `.levels` (fit writes a file without the bound; without
+one the engine reads every passage) or after the reader is retrained (the engine ignores a bound
+for another reader):
+
+    python -m index.training.cascade ../shared/eval/squad2-dev-half \\
+        ../shared/train/squadshifts_amazon ../shared/train/squadshifts_new_wiki
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.errors import QabotError
+from index.query.answer import CLOSEST_LEVEL, MAX_SENTENCES, SHARE_OF_BEST, deciding
+from index.query.answer_model import MODEL_PATH, AnswerModel, load_model
+from index.query.features import FEATURES
+from index.query.span_model import shipped_sha256
+from index.training.common import LEVELS_SAMPLE, SEED
+from index.training.levels import cached_rows
+from index.training.rows import Rows
+
+GRID_STEP = 0.25
+LOWEST = -10.0  # the grid's floor: about the median margin, far below any answer's
+READER = FEATURES.index("reader")
+RANK = FEATURES.index("passage_rank")
+
+
+@dataclass(frozen=True)
+class Prefixes:
+    """Per question (rows) and passages read before stopping (columns: 1, 2, …): the lowest bound
+    that would not stop there (stopping needs bound < it), and whether the answer from those
+    passages alone is the full read's, and its confidence too."""
+
+    stop_below: np.ndarray
+    same: np.ndarray
+    same_confidence: np.ndarray
+    passages: np.ndarray  # per question: how many passages it has candidates in
+
+
+def decision(probabilities: np.ndarray, bar: float, floor: float) -> tuple:
+    """What the answer step makes of these candidates (their rows' order kept): answered or not,
+    the sentences quoted, the closest sentence named (index.query.answer)."""
+    order = np.argsort(-probabilities, kind="stable")
+    best = probabilities[order[0]]
+    if best < bar:
+        return (False, int(order[0]) if best >= floor else None)
+    joining = max(bar, SHARE_OF_BEST * best)
+    return (
+        True,
+        int(order[0]),
+        frozenset(int(i) for i in order[1:MAX_SENTENCES] if probabilities[i] >= joining),
+    )
+
+
+def prefixes(rows: Rows, model: AnswerModel, bar: float) -> Prefixes:
+    weight = model.weights[READER] / model.scale[READER]
+    if weight < 0:
+        raise QabotError("the answer model weighs the reader negatively: no margin bounds it")
+    full = model.probabilities(rows.features)
+    at_mean = rows.features.copy()
+    at_mean[:, READER] = model.mean[READER]
+    base = _logit(model.probabilities(at_mean))  # each candidate's log-odds without the reader
+    floor = model.levels.get(CLOSEST_LEVEL, bar)
+    count = len(rows.answerable)
+    rank = rows.features[:, RANK].astype(np.int64)
+    depth = int(rank.max()) + 1 if len(rank) else 1
+    stop_below = np.full((count, depth), -np.inf)
+    same = np.ones((count, depth), dtype=bool)
+    same_confidence = np.ones((count, depth), dtype=bool)
+    passages = np.zeros(count, dtype=np.int64)
+    bounds = np.searchsorted(rows.question, np.arange(count + 1))
+    for q in range(count):
+        chunk = slice(bounds[q], bounds[q + 1])
+        p, hit, zp = full[chunk], rank[chunk], base[chunk]
+        if not len(p):
+            continue
+        passages[q] = hit.max() + 1
+        answer = decision(p, bar, floor)
+        for read in range(1, passages[q]):
+            seen = hit < read
+            if not seen.any():
+                continue
+            limit = deciding(float(p[seen].max()), bar, floor)
+            needed = _logit(np.array([limit]))[0] - zp[~seen].max()
+            stop_below[q, read] = np.inf if weight == 0 else model.mean[READER] + needed / weight
+            index = np.flatnonzero(seen)
+            early = decision(p[seen], bar, floor)
+            same[q, read] = _rows_of(early, index) == answer
+            same_confidence[q, read] = p[seen].max() == p.max()
+    return Prefixes(stop_below, same, same_confidence, passages)
+
+
+def _rows_of(choice: tuple, index: np.ndarray) -> tuple:
+    """A decision over a subset of candidates, in the full list's positions."""
+    mapped = [None if x is None else int(index[x]) for x in choice[1:2]]
+    if choice[0]:
+        return (True, mapped[0], frozenset(int(index[i]) for i in choice[2]))
+    return (False, mapped[0])
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-12, 1 - 1e-12)
+    return np.log(p) - np.log1p(-p)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    read: np.ndarray  # per question: passages read
+    differ: int  # answers unlike the full read's
+    lower_confidence: int  # abstentions whose confidence is below the full read's
+
+
+def outcome(prefix: Prefixes, bound: float) -> Outcome:
+    """Passages read per question with this bound, and how many answers change."""
+    count, depth = prefix.same.shape
+    read = prefix.passages.copy()
+    differ = np.zeros(count, dtype=bool)
+    confidence = np.zeros(count, dtype=bool)
+    open_ = np.ones(count, dtype=bool)
+    for k in range(1, depth):
+        stops = open_ & (k < prefix.passages) & (bound < prefix.stop_below[:, k])
+        read[stops] = k
+        differ |= stops & ~prefix.same[:, k]
+        confidence |= stops & ~prefix.same_confidence[:, k]
+        open_ &= ~stops
+    return Outcome(read, int(differ.sum()), int((confidence & ~differ).sum()))
+
+
+def lowest_bound(per_level: list[Prefixes], highest: float) -> float:
+    """The lowest grid bound at which, and above which, no answer changes at any level."""
+    grid = np.arange(np.ceil(highest / GRID_STEP) * GRID_STEP, LOWEST - 1e-9, -GRID_STEP)
+    chosen = float(grid[0])
+    for bound in grid:
+        if any(outcome(prefix, float(bound)).differ for prefix in per_level):
+            break
+        chosen = float(bound)
+    return round(chosen, 4)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m index.training.cascade", description=__doc__)
+    parser.add_argument("folders", nargs="+", type=Path, help="SQuAD-style folders")
+    parser.add_argument("--index", type=Path, default=Path(".qabot/levels-index"))
+    parser.add_argument(
+        "--limit", type=int, default=LEVELS_SAMPLE, help="questions per set, by document"
+    )
+    parser.add_argument("--model", type=Path, default=MODEL_PATH)
+    args = parser.parse_args(argv)
+    parts = []
+    for folder in args.folders:
+        index_dir = args.index / folder.resolve().name
+        index_dir.mkdir(parents=True, exist_ok=True)
+        parts.append(cached_rows(folder, index_dir, args.limit))
+    rows = Rows.join(parts)
+    model = load_model(args.model)
+    per_level = {name: prefixes(rows, model, bar) for name, bar in model.levels.items()}
+    bound = lowest_bound(list(per_level.values()), float(rows.features[:, READER].max()))
+    report = {name: _report(rows, outcome(prefix, bound)) for name, prefix in per_level.items()}
+    spec = json.loads(args.model.read_text())
+    spec["cascade"] = {
+        "margin_bound": bound,
+        "reader_sha256": shipped_sha256(),
+        "fitted_on": {
+            "sets": {p.corpus[0]: int(len(p.answerable)) for p in parts},
+            "limit": args.limit,
+            "seed": SEED,
+            "highest_margin": round(float(rows.features[:, READER].max()), 4),
+            "grid_step": GRID_STEP,
+            "per_level": report,
+        },
+    }
+    data = json.dumps(spec, indent=1).encode()
+    args.model.write_bytes(data)
+    args.model.with_suffix(".sha256").write_text(
+        f"{hashlib.sha256(data).hexdigest()}  {args.model.name}\n"
+    )
+    print(json.dumps({"margin_bound": bound} | report))
+    return 0
+
+
+def _report(rows: Rows, result: Outcome) -> dict:
+    """Per set and kind: the share of questions answered after one passage, passages read."""
+    out: dict = {"differ": result.differ, "lower_confidence": result.lower_confidence}
+    kinds = rows.kind if rows.kind is not None else np.full(len(rows.answerable), "asked")
+    for corpus in sorted(set(rows.corpus.tolist())):
+        for kind in sorted(set(kinds.tolist())):
+            chosen = (rows.corpus == corpus) & (kinds == kind)
+            if chosen.any():
+                out[f"{corpus} {kind}"] = {
+                    "one_passage": round(float((result.read[chosen] == 1).mean()), 4),
+                    "mean_passages": round(float(result.read[chosen].mean()), 3),
+                }
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())
