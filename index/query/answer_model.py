@@ -46,8 +46,10 @@ class AnswerModel:
     cascade: CascadeBound | None = None  # absent: the reader reads every passage
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
-        """P(the sentence holds the answer), one per row of features."""
-        z = ((rows - self.mean) / self.scale) @ self.weights + self.bias
+        """P(the sentence holds the answer), one per row of features. Each row's sum is its own
+        (not a matrix product's, whose rounding depends on how many rows it multiplies): a
+        sentence gets the same probability whichever passages were read beside it."""
+        z = (((rows - self.mean) / self.scale) * self.weights).sum(axis=1) + self.bias
         return 1.0 / (1.0 + np.exp(-z))
 
     def bar(self, setting: str) -> float:
