@@ -46,12 +46,15 @@ EVAL_SETS := ../shared/eval/seed_dev.jsonl ../shared/eval/squad2-dev-half/questi
 eval: $(STAMP)
 	$(BIN)/qabot eval --sample 3000 $(EVAL_SETS)
 
-# Fit the answer-or-abstain model again (index/data/answer_model.json); see README.
+# Fit the answer-or-abstain model again (index/data/answer_model.json): the reader, the weights,
+# the levels, and the reader's margin bound for reading passages one at a time; see README.
 fit: $(STAMP)
 	$(BIN)/python -m index.training.reader_train ../shared/eval/squad2-dev-half \
 		--also ../shared/train/squadshifts_amazon --also ../shared/train/squadshifts_new_wiki
 	$(BIN)/python -m index.training.fit ../shared/eval/squad2-dev-half
 	$(BIN)/python -m index.training.levels ../shared/eval/squad2-dev-half \
+		../shared/train/squadshifts_amazon ../shared/train/squadshifts_new_wiki
+	$(BIN)/python -m index.training.cascade ../shared/eval/squad2-dev-half \
 		../shared/train/squadshifts_amazon ../shared/train/squadshifts_new_wiki
 
 bench: $(STAMP)

@@ -61,6 +61,11 @@ def summarise_serving(runs: list[dict]) -> dict:
         "search_p50_ms": per_run("search_ms", 50),
         "answer_p50_ms": per_run("answer_ms", 50),
         "cold_start_s": spread([r["cold_start_s"] for r in runs]),
+        # The whole process per question: start to first answer, then every question answered
+        # warm, over the number of questions (how a script asking N questions in one run sees it).
+        "whole_per_question_ms": spread(
+            [(r["cold_start_s"] * 1000 + sum(r["total_ms"])) / len(r["total_ms"]) for r in runs]
+        ),
         "peak_rss_mb": spread([r["peak_rss_mb"] for r in runs]),
     }
 
@@ -213,6 +218,7 @@ def _tier_rows(name: str, tier: dict) -> list[str]:
         ("search_p50_ms", "  search p50, ms"),
         ("answer_p50_ms", "  answer step p50 (ours: reader and answer model), ms"),
         ("cold_start_s", "cold start to first answer, s"),
+        ("whole_per_question_ms", "whole process per question (cold start + answers) / N, ms"),
         ("peak_rss_mb", "peak RSS while serving, MB"),
     ):
         ratio = f"{so[key]['median'] / sb[key]['median']:.2f}×" if sb else ""

@@ -135,17 +135,17 @@ def test_a_bound_fitted_for_another_reader_is_not_used():
 
 
 def test_the_lowest_bound_is_above_every_one_that_changes_an_answer():
-    # Three questions of two passages: each stops after one below its bound; the second's
-    # answer from one passage is not the full read's.
-    prefix = fit_cascade.Prefixes(
-        stop_below=np.array([[-np.inf, 4.0], [-np.inf, 1.0], [-np.inf, -3.0]]),
-        same=np.array([[True, True], [True, False], [True, True]]),
-        same_confidence=np.ones((3, 2), dtype=bool),
+    # Three questions of two passages each, stopping after the best one below their bounds; the
+    # second's answer from its best passage alone is not the full read's.
+    first = fit_cascade.FirstPassage(
+        stop_below=np.array([4.0, 1.0, -3.0]),
+        same=np.array([True, False, True]),
+        same_confidence=np.ones(3, dtype=bool),
         passages=np.array([2, 2, 2]),
     )
-    assert fit_cascade.outcome(prefix, 0.5).differ == 1
-    assert list(fit_cascade.outcome(prefix, 0.5).read) == [1, 1, 2]
-    assert fit_cascade.lowest_bound([prefix], highest=5.1) == 1.0
+    assert fit_cascade.outcome(first, 0.5).differ == 1
+    assert list(fit_cascade.outcome(first, 0.5).read) == [1, 1, 2]
+    assert fit_cascade.lowest_bound([first], highest=5.1) == 1.0
 
 
 def test_the_command_writes_only_the_bound_and_the_checksum(tmp_path, model_copy):

@@ -69,6 +69,17 @@ def test_the_int8_export_reads_as_pytorch_does(exported_model: Path, torch_reade
         assert abs(ours.margin(0, len(PASSAGE)) - theirs.margin(0, len(PASSAGE))) < 1.0
 
 
+def test_passages_read_side_by_side_read_as_each_alone(exported_model: Path) -> None:
+    onnx = reader.load(exported_model.parent.parent)
+    passages = [PASSAGE, "Tickets cost 40 kroner.", "The ferry was built in 2019 in Denmark."]
+    question = "When was the ferry built?"
+    together = onnx.read(question, passages)
+    alone = [onnx.read(question, [passage])[0] for passage in passages]
+    assert [r.encoding.ids for r in together] == [r.encoding.ids for r in alone]
+    for ours, theirs in zip(together, alone, strict=True):
+        assert np.array_equal(ours.start, theirs.start) and np.array_equal(ours.end, theirs.end)
+
+
 def test_the_export_keeps_its_int8_weights_in_7_bits(exported_model: Path) -> None:
     """7 bits, so ONNX Runtime's 16-bit u8 x s8 products can't saturate on CPUs without VNNI."""
     import onnx

@@ -3,15 +3,16 @@
 The reader is most of an answer's time, and it reads each of the best passages on its own. A
 candidate sentence's probability (index.query.answer_model) depends on the reader only through
 its own `reader` feature, its best span minus its passage's no-answer score, which the answer
-model weighs linearly and never negatively. So before a passage is read, the most any of its
-sentences can reach is its probability with that feature at the highest margin the shipped reader
-gives (`margin_bound`, fitted by `python -m index.training.cascade` and kept in
-index/data/answer_model.json with the sha256 of the reader it bounds). The engine reads the best
-passage first and reads on only while a sentence of an unread passage could still reach what
-would change the answer (index.query.answer.deciding): beat or join the answer's sentences, turn
-an abstention into an answer, or change its closest sentence. An unread passage's sentences are
-never scored, quoted or named as closest; an abstention decided early reports the best
-probability among the sentences read as its confidence.
+model weighs linearly and never negatively. So before a passage is read, what any of its
+sentences can reach is bounded by its probability with that feature at `margin_bound`: the lowest
+margin at which no answer of the fitting questions changes (`python -m index.training.cascade`;
+kept in index/data/answer_model.json with the sha256 of the reader it bounds). The engine reads
+the best passage first and reads the others (side by side, index.query.reader) only when a
+sentence of theirs could still reach what would change the answer (index.query.answer.deciding):
+beat or join the answer's sentences, turn an abstention into an answer, or change its closest
+sentence. An
+unread passage's sentences are never scored, quoted or named as closest; an abstention decided
+early reports the best probability among the sentences read as its confidence.
 
 Without a margin bound for the shipped reader (a model file fitted before it, or after the reader
 was retrained) every passage is read, as before.
@@ -50,15 +51,15 @@ def read_passages(
     model: AnswerModel,
     bar: float,
 ) -> list[Read]:
-    """The reads of the best passages in order (hits[: len(reads)]), stopping once the passages
-    not read can't change the answer."""
+    """The reads of the best passages in order (hits[: len(reads)]): the best one, then the others
+    unless they can't change the answer."""
     texts = [hit.chunk.text for hit in hits[:CANDIDATE_PASSAGES]]
     bound = margin_bound(model)
     if bound is None:
         return reader.read(question, texts)
-    reads: list[Read] = []
-    while len(reads) < len(texts) and not settled(reads, hits, sheet, model, bar, bound):
-        reads += reader.read(question, texts[len(reads) : len(reads) + 1])
+    reads = reader.read(question, texts[:1])
+    if len(texts) > 1 and not settled(reads, hits, sheet, model, bar, bound):
+        reads += reader.read(question, texts[1:])  # side by side (index.query.reader)
     return reads
 
 
@@ -67,8 +68,6 @@ def settled(
 ) -> bool:
     """Whether no sentence of the passages not read can change the answer the read ones give,
     whatever its reader margin up to `bound`."""
-    if len(reads) == 0:
-        return False  # the best passage is always read: an answer's confidence needs a read
     unread = sheet.reaching(reads, bound)
     if len(unread) == 0:
         return True

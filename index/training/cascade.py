@@ -1,11 +1,11 @@
 """The margin bound for reading passages one at a time: `python -m index.training.cascade`.
 
-index.query.cascade stops reading once no sentence of an unread passage could change the answer
-even with the reader margin `margin_bound`. The highest margin the shipped reader gives is about
-5, but a sentence of a later passage that reaches it and changes the answer is rare, and every
-lower bound saves more reading. This command takes the lowest bound, on a grid of GRID_STEP, at
-which the engine's answer stays the full read's on every question of the levels' sample
-(index/training/levels.py: each set's questions as asked, plus the off-topic and near-miss
+index.query.cascade reads the best passage alone and the others only when a sentence of theirs
+could change the answer with the reader margin `margin_bound`. The highest margin the shipped
+reader gives is about 5, but a sentence of a later passage that reaches it and changes the answer
+is rare, and every lower bound saves more reading. This command takes the lowest bound, on a grid
+of GRID_STEP, at which the engine's answer stays the full read's on every question of the levels'
+sample (index/training/levels.py: each set's questions as asked, plus the off-topic and near-miss
 variants), at every named level and at every bound above it. "The answer" is whether it answers,
 the sentences it quotes, and the closest sentence an abstention names; an abstention decided
 early may report a lower confidence (the best of the sentences read), which it counts apart.
@@ -47,15 +47,15 @@ RANK = FEATURES.index("passage_rank")
 
 
 @dataclass(frozen=True)
-class Prefixes:
-    """Per question (rows) and passages read before stopping (columns: 1, 2, …): the lowest bound
-    that would not stop there (stopping needs bound < it), and whether the answer from those
-    passages alone is the full read's, and its confidence too."""
+class FirstPassage:
+    """Per question, what reading only its best passage would do: the bound below which the
+    engine stops there (index.query.cascade.settled), and whether the answer from that passage
+    alone is the full read's, and its confidence too."""
 
     stop_below: np.ndarray
     same: np.ndarray
     same_confidence: np.ndarray
-    passages: np.ndarray  # per question: how many passages it has candidates in
+    passages: np.ndarray  # how many passages it has candidates in
 
 
 def decision(probabilities: np.ndarray, bar: float, floor: float) -> tuple:
@@ -73,7 +73,7 @@ def decision(probabilities: np.ndarray, bar: float, floor: float) -> tuple:
     )
 
 
-def prefixes(rows: Rows, model: AnswerModel, bar: float) -> Prefixes:
+def first_passage(rows: Rows, model: AnswerModel, bar: float) -> FirstPassage:
     weight = model.weights[READER] / model.scale[READER]
     if weight < 0:
         raise QabotError("the answer model weighs the reader negatively: no margin bounds it")
@@ -84,39 +84,33 @@ def prefixes(rows: Rows, model: AnswerModel, bar: float) -> Prefixes:
     floor = model.levels.get(CLOSEST_LEVEL, bar)
     count = len(rows.answerable)
     rank = rows.features[:, RANK].astype(np.int64)
-    depth = int(rank.max()) + 1 if len(rank) else 1
-    stop_below = np.full((count, depth), -np.inf)
-    same = np.ones((count, depth), dtype=bool)
-    same_confidence = np.ones((count, depth), dtype=bool)
+    stop_below = np.full(count, -np.inf)
+    same = np.ones(count, dtype=bool)
+    same_confidence = np.ones(count, dtype=bool)
     passages = np.zeros(count, dtype=np.int64)
     bounds = np.searchsorted(rows.question, np.arange(count + 1))
     for q in range(count):
         chunk = slice(bounds[q], bounds[q + 1])
         p, hit, zp = full[chunk], rank[chunk], base[chunk]
-        if not len(p):
+        passages[q] = hit.max() + 1 if len(p) else 0
+        seen = hit == 0
+        if passages[q] < 2 or not seen.any():
             continue
-        passages[q] = hit.max() + 1
-        answer = decision(p, bar, floor)
-        for read in range(1, passages[q]):
-            seen = hit < read
-            if not seen.any():
-                continue
-            limit = deciding(float(p[seen].max()), bar, floor)
-            needed = _logit(np.array([limit]))[0] - zp[~seen].max()
-            stop_below[q, read] = np.inf if weight == 0 else model.mean[READER] + needed / weight
-            index = np.flatnonzero(seen)
-            early = decision(p[seen], bar, floor)
-            same[q, read] = _rows_of(early, index) == answer
-            same_confidence[q, read] = p[seen].max() == p.max()
-    return Prefixes(stop_below, same, same_confidence, passages)
+        limit = deciding(float(p[seen].max()), bar, floor)
+        needed = _logit(np.array([limit]))[0] - zp[~seen].max()
+        stop_below[q] = np.inf if weight == 0 else model.mean[READER] + needed / weight
+        early = decision(p[seen], bar, floor)
+        same[q] = _rows_of(early, np.flatnonzero(seen)) == decision(p, bar, floor)
+        same_confidence[q] = p[seen].max() == p.max()
+    return FirstPassage(stop_below, same, same_confidence, passages)
 
 
 def _rows_of(choice: tuple, index: np.ndarray) -> tuple:
     """A decision over a subset of candidates, in the full list's positions."""
-    mapped = [None if x is None else int(index[x]) for x in choice[1:2]]
+    best = None if choice[1] is None else int(index[choice[1]])
     if choice[0]:
-        return (True, mapped[0], frozenset(int(index[i]) for i in choice[2]))
-    return (False, mapped[0])
+        return (True, best, frozenset(int(index[i]) for i in choice[2]))
+    return (False, best)
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -131,28 +125,20 @@ class Outcome:
     lower_confidence: int  # abstentions whose confidence is below the full read's
 
 
-def outcome(prefix: Prefixes, bound: float) -> Outcome:
+def outcome(first: FirstPassage, bound: float) -> Outcome:
     """Passages read per question with this bound, and how many answers change."""
-    count, depth = prefix.same.shape
-    read = prefix.passages.copy()
-    differ = np.zeros(count, dtype=bool)
-    confidence = np.zeros(count, dtype=bool)
-    open_ = np.ones(count, dtype=bool)
-    for k in range(1, depth):
-        stops = open_ & (k < prefix.passages) & (bound < prefix.stop_below[:, k])
-        read[stops] = k
-        differ |= stops & ~prefix.same[:, k]
-        confidence |= stops & ~prefix.same_confidence[:, k]
-        open_ &= ~stops
-    return Outcome(read, int(differ.sum()), int((confidence & ~differ).sum()))
+    stops = (first.passages > 1) & (bound < first.stop_below)
+    differ = stops & ~first.same
+    lower = stops & ~first.same_confidence & first.same
+    return Outcome(np.where(stops, 1, first.passages), int(differ.sum()), int(lower.sum()))
 
 
-def lowest_bound(per_level: list[Prefixes], highest: float) -> float:
+def lowest_bound(per_level: list[FirstPassage], highest: float) -> float:
     """The lowest grid bound at which, and above which, no answer changes at any level."""
     grid = np.arange(np.ceil(highest / GRID_STEP) * GRID_STEP, LOWEST - 1e-9, -GRID_STEP)
     chosen = float(grid[0])
     for bound in grid:
-        if any(outcome(prefix, float(bound)).differ for prefix in per_level):
+        if any(outcome(first, float(bound)).differ for first in per_level):
             break
         chosen = float(bound)
     return round(chosen, 4)
@@ -174,9 +160,9 @@ def main(argv: list[str] | None = None) -> int:
         parts.append(cached_rows(folder, index_dir, args.limit))
     rows = Rows.join(parts)
     model = load_model(args.model)
-    per_level = {name: prefixes(rows, model, bar) for name, bar in model.levels.items()}
+    per_level = {name: first_passage(rows, model, bar) for name, bar in model.levels.items()}
     bound = lowest_bound(list(per_level.values()), float(rows.features[:, READER].max()))
-    report = {name: _report(rows, outcome(prefix, bound)) for name, prefix in per_level.items()}
+    report = {name: _report(rows, outcome(first, bound)) for name, first in per_level.items()}
     spec = json.loads(args.model.read_text())
     spec["cascade"] = {
         "margin_bound": bound,
