@@ -6,10 +6,10 @@
 OURS_INDEX and BASELINE_INDEX are the 1k tier's indexes as `python -m benchmarks.run` leaves them
 (benchmarks/.cache/work/1k-ours/index and 1k-baseline/index). One process serves each pipeline,
 as the bot does: 1 or 2 threads ask `make bench`'s SciFact queries as fast as they can for
---seconds, each question waiting for the previous answer of its thread. Ours runs twice, with
-passages read one at a time (index/query/cascade.py) and with all three read, the runs of each
-repeat taken back to back. Prints questions per second divided by the machine's cores, the median
-over the repeats (min–max).
+--seconds, each question waiting for the previous answer of its thread. Ours runs in each way of
+reading that benchmarks/cascade.py compares (the cascade, the cascade one passage after another,
+all three one after another as before), the runs of each repeat taken back to back. Prints
+questions per second divided by the machine's cores, the median over the repeats (min–max).
 """
 
 from __future__ import annotations
@@ -54,8 +54,8 @@ def per_core_qps(
 
 def main() -> None:
     from benchmarks import baseline
+    from benchmarks.cascade import MODES, reading
     from index.engine import Engine
-    from index.query import cascade
     from index.settings import EngineSettings
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -69,33 +69,23 @@ def main() -> None:
     corpus = args.corpus or make_tier("1k").folder
     engine = Engine.open(EngineSettings(corpus_dir=corpus, index_dir=args.ours))
     tutorial = baseline.Baseline(args.baseline, baseline.load_model())
-    bound = cascade.margin_bound
-
-    def read_all(on: bool) -> None:
-        cascade.margin_bound = bound if on else (lambda model: None)
-
     for question in questions[:10]:
         engine.answer(question)
         tutorial.answer(question)
     results: dict[str, list[float]] = {}
     for _ in range(args.repeats):
         for askers in (1, 2):
-            read_all(True)
-            results.setdefault(f"ours, cascade, {askers}", []).append(
-                per_core_qps(engine.answer, questions, askers, args.seconds)
-            )
-            read_all(False)
-            results.setdefault(f"ours, all three, {askers}", []).append(
-                per_core_qps(engine.answer, questions, askers, args.seconds)
-            )
-            read_all(True)
+            for mode in MODES:
+                with reading(engine.reader, mode):
+                    qps = per_core_qps(engine.answer, questions, askers, args.seconds)
+                results.setdefault(f"ours, {mode}, {askers}", []).append(qps)
             results.setdefault(f"tutorial, {askers}", []).append(
                 per_core_qps(tutorial.answer, questions, askers, args.seconds)
             )
     print(f"{os.cpu_count()} cores, {args.seconds:.0f} s per run, {args.repeats} repeats")
     for name, values in results.items():
         print(
-            f"{name:24s} askers: {statistics.median(values):6.2f} q/s per core "
+            f"{name:44s} askers: {statistics.median(values):6.2f} q/s per core "
             f"({min(values):.2f}–{max(values):.2f})"
         )
 

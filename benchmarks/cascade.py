@@ -18,8 +18,10 @@ apart).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -67,17 +69,24 @@ MODES = {  # name: (the cascade on, later passages side by side)
 }
 
 
-def _ask(engine: Engine, reader: Counting, question: str, mode: str):
+@contextlib.contextmanager
+def reading(onnx_reader, mode: str) -> Iterator[None]:
+    """Answer the questions asked inside as `mode` says (the engine's OnnxReader)."""
     on, side_by_side = MODES[mode]
-    real, pool = cascade.margin_bound, reader.reader.pool
+    real, pool = cascade.margin_bound, onnx_reader.pool
     if not on:
         cascade.margin_bound = lambda model: None
     if not side_by_side:
-        reader.reader.pool = None
+        onnx_reader.pool = None
     try:
-        answer, times = engine.answer_timed(question)
+        yield
     finally:
-        cascade.margin_bound, reader.reader.pool = real, pool
+        cascade.margin_bound, onnx_reader.pool = real, pool
+
+
+def _ask(engine: Engine, reader: Counting, question: str, mode: str):
+    with reading(reader.reader, mode):
+        answer, times = engine.answer_timed(question)
     total = times.embed_ms + times.search_ms + times.read_ms + times.answer_ms
     return answer, total, times.read_ms, reader.take()
 
