@@ -127,41 +127,37 @@ def encode(tokenizer: Tokenizer, question: str, passage: str) -> Encoding:
 
 
 class OnnxReader:
-    """One passage on two threads; several side by side, each on one thread of its own.
+    """One passage on two threads; two at once, side by side, on one thread each.
 
     Two threads read one passage in 24 ms instead of 37 for three on a 2-core EPYC with AVX-512
     VNNI (70-90 ms on one with AVX2 only, where int8 has no VNNI instructions), but only 1.13x
-    faster than one thread on a 2-core Xeon with AMX: there, two passages read side by side on
-    one thread each took 0.68x the time of reading them one after the other on two (paired over
-    200 SciFact queries' second and third passages), with bit-identical logits. The cascade
-    (index.query.cascade) reads the best passage alone and the rest together.
+    faster than one thread on a 2-core Xeon with AMX. There, paired over 200 SciFact queries'
+    second and third passages, reading them side by side took 0.63x the time of one after the
+    other on two threads, with bit-identical logits, when both run at once on one single-thread
+    session (0.64x on two such sessions, 0.73x both on the two-thread one). That session is the
+    one extra: ONNX Runtime runs a session from several threads at once, and a second session
+    would map the weights again (peak RSS +35 MB each). The cascade (index.query.cascade) reads
+    the best passage alone and the others together.
     """
 
     def __init__(self, onnx_file: Path, tokenizer: Tokenizer):
         self.session = exports.session(onnx_file)
-        lanes = min(SIDE_BY_SIDE, os.cpu_count() or 1)
-        self.lanes = [exports.session(onnx_file, threads=1) for _ in range(lanes)]
-        self.pool = ThreadPoolExecutor(lanes - 1) if lanes > 1 else None
+        side_by_side = (os.cpu_count() or 1) > 1
+        self.side = exports.session(onnx_file, threads=1) if side_by_side else None
+        self.pool = ThreadPoolExecutor(1) if side_by_side else None
         self.tokenizer = tokenizer
 
     def read(self, question: str, passages: Sequence[str]) -> list[Read]:
         encodings = [encode(self.tokenizer, question, passage) for passage in passages]
-        if len(encodings) < 2 or self.pool is None:
+        if len(encodings) < 2 or self.pool is None or self.side is None:
             return [_run(self.session, encoding) for encoding in encodings]
-        lanes = len(self.lanes)
-        others = [  # every lane but the first on the pool; the first on this thread
-            self.pool.submit(_read_lane, self.lanes[lane], encodings[lane::lanes])
-            for lane in range(1, lanes)
-        ]
-        mine = _read_lane(self.lanes[0], encodings[0::lanes])
-        done = [mine, *(other.result() for other in others)]
-        return [done[i % lanes][i // lanes] for i in range(len(encodings))]
+        theirs = self.pool.submit(_run_each, self.side, encodings[1::2])
+        mine = _run_each(self.side, encodings[0::2])
+        lanes = (mine, theirs.result())
+        return [lanes[i % 2][i // 2] for i in range(len(encodings))]
 
 
-SIDE_BY_SIDE = 2  # passages read at once, each on one thread
-
-
-def _read_lane(session, encodings: list[Encoding]) -> list[Read]:
+def _run_each(session, encodings: list[Encoding]) -> list[Read]:
     return [_run(session, encoding) for encoding in encodings]
 
 
