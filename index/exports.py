@@ -90,9 +90,8 @@ def write(path: Path, produce: Callable[[Path], None], family: str) -> None:
                     leftover.unlink(missing_ok=True)
 
 
-def session(path: Path, threads: int = 2):
-    """An ONNX Runtime session for one question's work: two threads that never spin (or
-    `threads`: the reader reads its later passages side by side on one thread each).
+def session(path: Path):
+    """An ONNX Runtime session for one question's work: two threads that never spin.
 
     On a 2-core EPYC with AVX-512 VNNI, two threads made the question model 2.7 ms a SciFact query
     instead of 3.9 on one. With two questions at once (the bot's worker pool) the median stayed at
@@ -107,13 +106,13 @@ def session(path: Path, threads: int = 2):
 
     prepared = prepare(path)
     if prepared is not None:
-        options = _options(threads)  # optimised when it was prepared: loading it only maps it
+        options = _options()  # optimised when it was prepared: loading it only maps it
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
         try:
             return onnxruntime.InferenceSession(str(prepared), options, providers=_CPU)
         except Exception as error:  # onnxruntime raises its own error types for a bad file
             _log.warning("qabot: %s can't be loaded (%s); loading %s", prepared, error, path)
-    return onnxruntime.InferenceSession(str(path), _options(threads), providers=_CPU)
+    return onnxruntime.InferenceSession(str(path), _options(), providers=_CPU)
 
 
 def prepare(path: Path) -> Path | None:
@@ -201,12 +200,12 @@ def _optimise(source: Path, target: Path) -> None:
     onnxruntime.InferenceSession(str(source), options, providers=_CPU)
 
 
-def _options(threads: int = 2):
+def _options():
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads = min(threads, os.cpu_count() or 1)
+    options.intra_op_num_threads = min(2, os.cpu_count() or 1)
     options.inter_op_num_threads = 1
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return options

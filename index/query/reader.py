@@ -127,32 +127,29 @@ def encode(tokenizer: Tokenizer, question: str, passage: str) -> Encoding:
 
 
 class OnnxReader:
-    """One passage on two threads; two at once, side by side, on one thread each.
+    """One passage on two threads; two at once, side by side, on the same session.
 
     Two threads read one passage in 24 ms instead of 37 for three on a 2-core EPYC with AVX-512
     VNNI (70-90 ms on one with AVX2 only, where int8 has no VNNI instructions), but only 1.13x
     faster than one thread on a 2-core Xeon with AMX. There, paired over 200 SciFact queries'
-    second and third passages, reading them side by side took 0.63x the time of one after the
-    other on two threads, with bit-identical logits, when both run at once on one single-thread
-    session (0.64x on two such sessions, 0.73x both on the two-thread one). That session is the
-    one extra: ONNX Runtime runs a session from several threads at once, and a second session
-    would map the weights again (peak RSS +35 MB each). The cascade (index.query.cascade) reads
-    the best passage alone and the others together.
+    second and third passages, reading them side by side (ONNX Runtime runs one session from
+    several threads at once) took 0.73x the time of one after the other, with bit-identical
+    logits. A single-thread session of its own for the second lane was faster (0.63x) but maps
+    the weights again (peak RSS +35-47 MB), so serving memory stays as it was. The cascade
+    (index.query.cascade) reads the best passage alone and the others together.
     """
 
     def __init__(self, onnx_file: Path, tokenizer: Tokenizer):
         self.session = exports.session(onnx_file)
-        side_by_side = (os.cpu_count() or 1) > 1
-        self.side = exports.session(onnx_file, threads=1) if side_by_side else None
-        self.pool = ThreadPoolExecutor(1) if side_by_side else None
+        self.pool = ThreadPoolExecutor(1) if (os.cpu_count() or 1) > 1 else None
         self.tokenizer = tokenizer
 
     def read(self, question: str, passages: Sequence[str]) -> list[Read]:
         encodings = [encode(self.tokenizer, question, passage) for passage in passages]
-        if len(encodings) < 2 or self.pool is None or self.side is None:
+        if len(encodings) < 2 or self.pool is None:
             return [_run(self.session, encoding) for encoding in encodings]
-        theirs = self.pool.submit(_run_each, self.side, encodings[1::2])
-        mine = _run_each(self.side, encodings[0::2])
+        theirs = self.pool.submit(_run_each, self.session, encodings[1::2])
+        mine = _run_each(self.session, encodings[0::2])
         lanes = (mine, theirs.result())
         return [lanes[i % 2][i // 2] for i in range(len(encodings))]
 
