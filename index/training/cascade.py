@@ -22,22 +22,20 @@ for another reader):
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from index.errors import QabotError
 from index.query.answer import CLOSEST_LEVEL, MAX_SENTENCES, SHARE_OF_BEST, deciding
-from index.query.answer_model import MODEL_PATH, AnswerModel, load_model
+from index.query.answer_model import AnswerModel, load_model
 from index.query.features import FEATURES
 from index.query.span_model import shipped_sha256
-from index.training.common import LEVELS_SAMPLE, SEED
-from index.training.levels import cached_rows
+from index.training.common import SEED
+from index.training.levels import held_out_parts, rows_arguments
 from index.training.rows import Rows
 
 GRID_STEP = 0.25
@@ -145,19 +143,8 @@ def lowest_bound(per_level: list[FirstPassage], highest: float) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m index.training.cascade", description=__doc__)
-    parser.add_argument("folders", nargs="+", type=Path, help="SQuAD-style folders")
-    parser.add_argument("--index", type=Path, default=Path(".qabot/levels-index"))
-    parser.add_argument(
-        "--limit", type=int, default=LEVELS_SAMPLE, help="questions per set, by document"
-    )
-    parser.add_argument("--model", type=Path, default=MODEL_PATH)
-    args = parser.parse_args(argv)
-    parts = []
-    for folder in args.folders:
-        index_dir = args.index / folder.resolve().name
-        index_dir.mkdir(parents=True, exist_ok=True)
-        parts.append(cached_rows(folder, index_dir, args.limit))
+    args = rows_arguments("python -m index.training.cascade", __doc__).parse_args(argv)
+    parts = held_out_parts(args.folders, args.index, args.limit)
     rows = Rows.join(parts)
     model = load_model(args.model)
     per_level = {name: first_passage(rows, model, bar) for name, bar in model.levels.items()}

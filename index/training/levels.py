@@ -160,20 +160,33 @@ def _features_code() -> str:
     return digest.hexdigest()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m index.training.levels", description=__doc__)
+def rows_arguments(prog: str, description: str | None) -> argparse.ArgumentParser:
+    """The arguments of the commands fitted on the levels' rows (this one, index.training.cascade):
+    the folders, the index folder their rows are cached in, the sample size and the model file."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("folders", nargs="+", type=Path, help="SQuAD-style folders")
     parser.add_argument("--index", type=Path, default=Path(".qabot/levels-index"))
     parser.add_argument(
         "--limit", type=int, default=LEVELS_SAMPLE, help="questions per set, by document"
     )
     parser.add_argument("--model", type=Path, default=MODEL_PATH)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def held_out_parts(folders: list[Path], index: Path, limit: int | None) -> list[Rows]:
+    """Each folder's rows (cached_rows), from its own index folder under `index`."""
     parts = []
-    for folder in args.folders:
-        index_dir = args.index / folder.resolve().name
+    for folder in folders:
+        index_dir = index / folder.resolve().name
         index_dir.mkdir(parents=True, exist_ok=True)
-        parts.append(cached_rows(folder, index_dir, args.limit))
+        parts.append(cached_rows(folder, index_dir, limit))
+    return parts
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = rows_arguments("python -m index.training.levels", __doc__)
+    args = parser.parse_args(argv)
+    parts = held_out_parts(args.folders, args.index, args.limit)
     rows = Rows.join(parts)
     model = load_model(args.model)
     probabilities = model.probabilities(rows.features)
