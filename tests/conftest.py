@@ -148,6 +148,19 @@ def open_engine(models):
     return opener
 
 
+@pytest.fixture
+def model_copy(tmp_path):
+    """A copy of the shipped answer model file and its checksum, to edit; loads of it are
+    forgotten afterwards."""
+    from index.query import answer_model
+
+    path = tmp_path / answer_model.MODEL_PATH.name
+    shutil.copy(answer_model.MODEL_PATH, path)
+    shutil.copy(answer_model.MODEL_PATH.with_suffix(".sha256"), path.with_suffix(".sha256"))
+    yield path
+    answer_model._load.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def postgres_server():
     """One PostgreSQL for the session (Debian's package, run as `nobody` when we are root)."""

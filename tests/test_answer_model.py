@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import replace
 
 import pytest
@@ -13,14 +12,6 @@ from index.errors import QabotError
 from index.query.answer_model import MODEL_PATH, load_model, resolve_bar
 
 LEVELS = {"lenient": 0.2, "balanced": 0.35, "strict": 0.55}
-
-
-@pytest.fixture
-def model_copy(tmp_path):
-    path = tmp_path / MODEL_PATH.name
-    shutil.copy(MODEL_PATH, path)
-    shutil.copy(MODEL_PATH.with_suffix(".sha256"), path.with_suffix(".sha256"))
-    return path
 
 
 def test_the_shipped_model_loads_and_orders_its_levels():

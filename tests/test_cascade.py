@@ -13,6 +13,7 @@ import pytest
 from index.query import answer_model, cascade
 from index.query.answer_model import MODEL_PATH, CascadeBound, load_model
 from index.training import cascade as fit_cascade
+from index.training.common import write_model_file
 
 DATA = Path(__file__).parent / "data"
 SAMPLE = DATA / "squad_sample"
@@ -95,21 +96,8 @@ def test_a_question_answered_from_a_later_passage_reads_it(sample_engine, questi
         assert shown(again) == shown(answer)
 
 
-@pytest.fixture
-def model_copy(tmp_path):
-    path = tmp_path / MODEL_PATH.name
-    shutil.copy(MODEL_PATH, path)
-    shutil.copy(MODEL_PATH.with_suffix(".sha256"), path.with_suffix(".sha256"))
-    yield path
-    answer_model._load.cache_clear()
-
-
 def rewrite(path: Path, spec: dict) -> None:
-    import hashlib
-
-    data = json.dumps(spec).encode()
-    path.write_bytes(data)
-    path.with_suffix(".sha256").write_text(f"{hashlib.sha256(data).hexdigest()}  {path.name}\n")
+    write_model_file(path, spec)
 
 
 def test_a_model_file_without_the_bound_loads_and_reads_every_passage(

@@ -64,12 +64,14 @@ class Sheet:
         """Which candidates lie in a passage read (the reads are of hits[: len(reads)])."""
         return np.array([c.hit < len(reads) for c in self.candidates], dtype=bool)
 
+    def candidates_read(self, reads: list[Read]) -> list[Candidate]:
+        """The candidates in the passages read, in order: those `rows` gives."""
+        return [c for c in self.candidates if c.hit < len(reads)]
+
     def rows(self, reads: list[Read], hits: list[Hit]) -> np.ndarray:
         """The features of the candidates in the passages read, with the reader's margins."""
-        read = self.read(reads)
-        rows = self.features[read].copy()
-        chosen = [c for c, r in zip(self.candidates, read, strict=True) if r]
-        rows[:, READER] = reader_margins(reads, chosen, hits)
+        rows = self.features[self.read(reads)].copy()
+        rows[:, READER] = reader_margins(reads, self.candidates_read(reads), hits)
         return rows
 
     def reaching(self, reads: list[Read], margin: float) -> np.ndarray:
@@ -141,8 +143,7 @@ def _since(started: float) -> float:
 def score_candidates(evidence: Evidence, model: AnswerModel) -> list[Scored]:
     """The candidate sentences of the passages read, most likely to hold the answer first."""
     sheet = evidence.sheet
-    read = sheet.read(evidence.reads)
-    candidates = [c for c, r in zip(sheet.candidates, read, strict=True) if r]
+    candidates = sheet.candidates_read(evidence.reads)
     if not candidates:
         return []
     probabilities = model.probabilities(sheet.rows(evidence.reads, evidence.hits))

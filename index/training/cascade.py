@@ -22,7 +22,6 @@ for another reader):
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from index.query.answer import CLOSEST_LEVEL, MAX_SENTENCES, SHARE_OF_BEST, deci
 from index.query.answer_model import AnswerModel, load_model
 from index.query.features import FEATURES
 from index.query.span_model import shipped_sha256
-from index.training.common import SEED
+from index.training.common import SEED, write_model_file
 from index.training.levels import held_out_parts, rows_arguments
 from index.training.rows import Rows
 
@@ -163,11 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             "per_level": report,
         },
     }
-    data = json.dumps(spec, indent=1).encode()
-    args.model.write_bytes(data)
-    args.model.with_suffix(".sha256").write_text(
-        f"{hashlib.sha256(data).hexdigest()}  {args.model.name}\n"
-    )
+    write_model_file(args.model, spec)
     print(json.dumps({"margin_bound": bound} | report))
     return 0
 

@@ -116,5 +116,17 @@ def arguments(prog: str, description: str | None, out: Path) -> argparse.Argumen
     return parser
 
 
+def write_sha256(path: Path) -> None:
+    """Write the file's checksum beside it (`<name>.sha256`), as the loaders check it."""
+    path.with_suffix(".sha256").write_text(f"{_sha256(path)}  {path.name}\n")
+
+
+def write_model_file(path: Path, spec: dict) -> None:
+    """Write a fitted model's JSON file, and its checksum beside it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(json.dumps(spec, indent=1).encode())
+    write_sha256(path)
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -14,7 +14,6 @@ minute on two cores, most of it asking the questions.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from dataclasses import dataclass
@@ -26,7 +25,14 @@ from index.query.answer_model import MODEL_PATH, AnswerModel
 from index.query.features import (
     FEATURES,
 )
-from index.training.common import FOLDS, SEED, arguments, fold_of, questions_sha256
+from index.training.common import (
+    FOLDS,
+    SEED,
+    arguments,
+    fold_of,
+    questions_sha256,
+    write_model_file,
+)
 from index.training.rows import Rows, collect
 
 C = 1.0  # inverse L2 strength; 0.1-10 scored within 0.003 accuracy of each other
@@ -214,12 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "cross_validation": report | {"out_of_fold_curve": curve},
     }
-    data = json.dumps(spec, indent=1).encode()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(data)
-    args.out.with_suffix(".sha256").write_text(
-        f"{hashlib.sha256(data).hexdigest()}  {args.out.name}\n"
-    )
+    write_model_file(args.out, spec)
     print(json.dumps(report["mean_of_folds"] | {"levels": named}))
     for point in curve:
         print(json.dumps(point))

@@ -33,7 +33,7 @@ import numpy as np
 from index.query.answer_model import MODEL_PATH, load_model
 from index.query.features import FEATURES
 from index.query.span_model import shipped_sha256
-from index.training.common import LEVELS_SAMPLE, SEED, questions_sha256
+from index.training.common import LEVELS_SAMPLE, SEED, questions_sha256, write_model_file
 from index.training.fit import decide
 from index.training.rows import Rows, collect_held_out
 
@@ -201,11 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         "curve": curve,
         "calibration": calibration(rows, decide(rows, probabilities)),
     }
-    data = json.dumps(spec, indent=1).encode()
-    args.model.write_bytes(data)
-    args.model.with_suffix(".sha256").write_text(
-        f"{hashlib.sha256(data).hexdigest()}  {args.model.name}\n"
-    )
+    write_model_file(args.model, spec)
     print(json.dumps(levels))
     for point in curve:
         print(json.dumps(point))

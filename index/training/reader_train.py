@@ -38,6 +38,7 @@ import numpy as np
 
 from index.query.reader import Read, encode, passage_tokens, tokenizer_for
 from index.query.span_model import FROZEN, WEIGHTS_PATH, base_model_path, span_model
+from index.training.common import write_sha256
 
 SEED = 0
 EPOCHS = 1
@@ -59,8 +60,7 @@ def save_weights(model, path: Path = WEIGHTS_PATH) -> None:
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     save_file(state, str(path))
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    path.with_suffix(".sha256").write_text(f"{digest}  {path.name}\n")
+    write_sha256(path)
 
 
 def answer_span(record: dict, doc_id: str, start: int, text: str) -> tuple[int, int] | None:
