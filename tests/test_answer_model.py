@@ -70,14 +70,17 @@ def test_near_topic_questions_the_article_does_not_answer_are_refused(article_en
 
 def test_the_abstain_level_moves_the_trade_off(article_engine):
     question = "Which US officials attended the meeting in Tokyo?"
-    probability = article_engine.answer(question).confidence
 
     def engine_at(level: str) -> Engine:
         settings = replace(article_engine.settings, abstain=level)
         engine = article_engine
         return Engine(settings, engine.models, engine.embedder, engine._index, exports=False)
 
-    assert engine_at("0").answer(question).answered
+    # The confidence from an engine like the others: the session's article engine may have
+    # opened before the reader's export was written, and read in PyTorch (0.384 against 0.395).
+    anything = engine_at("0").answer(question)
+    probability = anything.confidence
+    assert anything.answered
     assert not engine_at(f"{min(1.0, probability + 0.01)}").answer(question).answered
     answered = [engine_at(level).answer(question).answered for level in LEVELS]
     assert answered == sorted(answered, reverse=True)  # stricter never answers more
